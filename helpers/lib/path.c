@@ -1,0 +1,116 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "path.h"
+
+int
+path_clean(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			p += len;
+			continue;
+		}
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			errno = EINVAL;
+			return -1;
+		}
+		if (o + !!o + len + 1 > n) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+	}
+	if (n == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+path_openat_in_root(int rootfd, const char *rel, int flags, int mode)
+{
+	struct open_how how = {
+		.flags = (unsigned)flags | O_CLOEXEC,
+		.mode = (unsigned)mode,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+}
+
+int
+path_open_parent(int rootfd, const char *rel, const char **base)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[4096];
+
+	if (!slash) {
+		*base = rel;
+		return path_openat_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0);
+	}
+	if ((size_t)(slash - rel) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, rel, slash - rel);
+	dir[slash - rel] = '\0';
+	*base = slash + 1;
+	return path_openat_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0);
+}
+
+int
+path_slurp_fd(int fd, char **buf, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *b = malloc(cap), *nb;
+	ssize_t r;
+
+	if (!b)
+		return -1;
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (!(nb = realloc(b, cap *= 2))) {
+				free(b);
+				return -1;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* path: root-relative path handling shared by vdb, copyfiles and mkimage. */
+#ifndef PATH_H
+#define PATH_H
+
+#include <stddef.h>
+
+/* Normalise IN into OUT (size N) as a path relative to a root: leading
+ * "/" and "./" dropped, "//" and "/./" folded, trailing "/" dropped; the
+ * root itself becomes "". A ".." component is refused (-1, EINVAL), as is
+ * a result that does not fit (-1, ENAMETOOLONG). */
+int path_clean(const char *in, char *out, size_t n);
+
+/* Open the directory that holds REL (a path_clean()ed path) beneath
+ * ROOTFD, resolving symlinks as if ROOTFD were "/" (openat2
+ * RESOLVE_IN_ROOT): nothing outside the root is ever reached. *BASE is
+ * set to the last component of REL. Returns an O_PATH|O_DIRECTORY fd or
+ * -1 with errno. */
+int path_open_parent(int rootfd, const char *rel, const char **base);
+
+/* openat2(dirfd, rel, flags, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). */
+int path_openat_in_root(int rootfd, const char *rel, int flags, int mode);
+
+/* Read all of FD into a NUL-terminated malloc()ed buffer; *LEN gets the
+ * length without the NUL. */
+int path_slurp_fd(int fd, char **buf, size_t *len);
+
+#endif

@@ -1,0 +1,158 @@
+/* vdb_needs: the soname closure over PROVIDES / REQUIRES.
+ * Both fields read "x86_64: libc.so.6 libm.so.6 x86_32: libc.so.6". */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strset.h"
+#include "vdb.h"
+
+struct plist {		/* the packages providing one (arch, soname) */
+	size_t *idx, len, cap;
+};
+
+struct providers {
+	struct strset map;	/* "arch soname" -> struct plist * */
+	struct plist **all;
+	size_t nall;
+};
+
+static int
+provide(struct providers *pv, const char *key, size_t idx)
+{
+	struct plist *l = strset_get(&pv->map, key), **na;
+	size_t *ni;
+
+	if (!l) {
+		if (!(l = calloc(1, sizeof(*l))))
+			return -1;
+		if (!(na = realloc(pv->all, (pv->nall + 1) * sizeof(*na)))) {
+			free(l);
+			return -1;
+		}
+		pv->all = na;
+		pv->all[pv->nall++] = l;
+		if (strset_add(&pv->map, key, l) < 0)
+			return -1;
+	}
+	if (l->len && l->idx[l->len - 1] == idx)
+		return 0;
+	if (l->len == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 2;
+		if (!(ni = realloc(l->idx, l->cap * sizeof(*ni))))
+			return -1;
+		l->idx = ni;
+	}
+	l->idx[l->len++] = idx;
+	return 0;
+}
+
+/* Next soname of a PROVIDES/REQUIRES value: fills KEY with "arch soname".
+ * Returns the soname, or NULL at the end. */
+static char *
+next_soname(char **save, const char **arch, char *key, size_t n)
+{
+	char *tok;
+
+	while ((tok = strtok_r(NULL, " \t\n", save)) || (tok = NULL)) {
+		size_t l = strlen(tok);
+
+		if (tok[l - 1] == ':') {
+			tok[l - 1] = '\0';
+			*arch = tok;
+			continue;
+		}
+		snprintf(key, n, "%s %s", *arch, tok);
+		return tok;
+	}
+	return NULL;
+}
+
+/* strtok_r wants the string on its first call only. */
+static char *
+first(char *v, char **save)
+{
+	*save = v;
+	return v;
+}
+
+int
+vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
+	  void (*missing_cb)(const char *, const char *, struct vdb_pkg *, void *),
+	  void *arg)
+{
+	struct providers pv = { 0 };
+	struct strset missing = { 0 };
+	size_t *queue = malloc((db->npkgs + 1) * sizeof(*queue)), qlen = 0, head = 0;
+	char key[1024], *so, *v, *save;
+	const char *arch;
+	int r = -1;
+
+	if (!queue)
+		goto out;
+	memset(in, 0, db->npkgs);
+	for (size_t i = 0; i < db->npkgs; i++) {
+		if (vdb_field(&db->pkgs[i], "PROVIDES", &v)) {
+			if (errno == ENOENT)
+				continue;
+			goto out;
+		}
+		arch = "";
+		for (first(v, &save); (so = next_soname(&save, &arch, key, sizeof(key)));)
+			if (provide(&pv, key, i)) {
+				free(v);
+				goto out;
+			}
+		free(v);
+	}
+	for (size_t i = 0; i < (n ? n : db->npkgs); i++) {
+		size_t idx = n ? (size_t)(from[i] - db->pkgs) : i;
+
+		if (!in[idx]) {
+			in[idx] = 1;
+			queue[qlen++] = idx;
+		}
+	}
+	while (head < qlen) {
+		struct vdb_pkg *p = &db->pkgs[queue[head++]];
+
+		if (vdb_field(p, "REQUIRES", &v)) {
+			if (errno == ENOENT)
+				continue;
+			goto out;
+		}
+		arch = "";
+		for (first(v, &save); (so = next_soname(&save, &arch, key, sizeof(key)));) {
+			struct plist *l = strset_get(&pv.map, key);
+			int added;
+
+			if (l) {
+				for (size_t j = 0; j < l->len; j++)
+					if (!in[l->idx[j]]) {
+						in[l->idx[j]] = 1;
+						queue[qlen++] = l->idx[j];
+					}
+				continue;
+			}
+			if ((added = strset_add(&missing, key, NULL)) < 0) {
+				free(v);
+				goto out;
+			}
+			if (added && missing_cb)
+				missing_cb(arch, so, p, arg);
+		}
+		free(v);
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < pv.nall; i++) {
+		free(pv.all[i]->idx);
+		free(pv.all[i]);
+	}
+	free(pv.all);
+	strset_free(&pv.map);
+	strset_free(&missing);
+	free(queue);
+	return r;
+}

@@ -1,0 +1,384 @@
+/* vdb: read (and unmerge from) the installed-package database of a root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/path.h"
+#include "lib/strset.h"
+#include "lib/vdb.h"
+#include "tool.h"
+
+static const char usage_text[] =
+	"vdb [--root DIR] [-0] COMMAND [ARGS]\n"
+	"  list [PATTERN...]                  installed packages (CAT/PF), sorted\n"
+	"  files [--type obj,sym,dir,dev,fif] [--dirs] ATOM...\n"
+	"                                     paths the packages own (CONTENTS order)\n"
+	"  owner PATH...                      CAT/PF PATH for each owner of PATH\n"
+	"  info ATOM...                       slot, USE, license, size, repository, build time\n"
+	"  needs [--from] [ATOM...] [--missing]\n"
+	"                                     soname closure of ATOMs (default: all)\n"
+	"  unmerge [--dry-run] ATOM...        remove packages by their CONTENTS\n"
+	"ATOM is CAT/PF, CAT/PN or PN. --root defaults to /.\n";
+
+static char sep = '\n';
+static const char *root = "/";
+static int type_mask = CONTENTS_ALL & ~0, with_dirs, missing_only, dry_run;
+
+static void
+out(const char *s)
+{
+	fputs(s, stdout);
+	putchar(sep);
+}
+
+/* Resolve every atom; report unknown / ambiguous ones. Returns 0 or 1. */
+static int
+resolve_all(struct vdb *db, char **atoms, int n, struct vdb_pkg ***pkgs, size_t *np)
+{
+	int status = 0;
+
+	*pkgs = malloc((db->npkgs + 1) * sizeof(**pkgs) * (n ? n : 1));
+	*np = 0;
+	if (!*pkgs)
+		tool_die("out of memory");
+	for (int i = 0; i < n; i++) {
+		struct vdb_pkg **m, *other;
+		int k = vdb_resolve(db, atoms[i], &m, &other);
+
+		if (k < 0) {
+			if (errno == ENOENT)
+				tool_warn("%s: no such package installed in %s", atoms[i], root);
+			else
+				tool_warn("%s:", atoms[i]);
+			status = 1;
+			continue;
+		}
+		if (k == 0) {
+			tool_warn("%s is ambiguous in %s: %s/%s and %s/%s (name the category)",
+				  atoms[i], root, m[0]->cat, m[0]->pn, other->cat, other->pn);
+			free(m);
+			status = 1;
+			continue;
+		}
+		for (int j = 0; j < k; j++) {
+			size_t d;
+
+			for (d = 0; d < *np && (*pkgs)[d] != m[j]; d++)
+				;
+			if (d == *np)
+				(*pkgs)[(*np)++] = m[j];
+		}
+		free(m);
+	}
+	return status;
+}
+
+static void
+contents_error(struct vdb_pkg *p, size_t line, const char *why)
+{
+	if (errno == EINVAL && why)
+		tool_warn("%s/var/db/pkg/%s/CONTENTS:%zu: %s", strcmp(root, "/") ? root : "",
+			  p->atom, line, why);
+	else
+		tool_warn("%s/var/db/pkg/%s/CONTENTS:", strcmp(root, "/") ? root : "", p->atom);
+}
+
+static int
+cmd_list(struct vdb *db, char **args, int n)
+{
+	struct vdb_pkg **pkgs;
+	size_t np;
+	int status;
+
+	if (!n) {
+		for (size_t i = 0; i < db->npkgs; i++)
+			out(db->pkgs[i].atom);
+		return 0;
+	}
+	status = resolve_all(db, args, n, &pkgs, &np);
+	for (size_t i = 0; i < np; i++)
+		out(pkgs[i]->atom);
+	free(pkgs);
+	return status;
+}
+
+struct files_ctx {
+	struct strset seen;	/* with --dirs: directories printed */
+};
+
+static int
+files_cb(struct vdb_pkg *p, struct contents_entry *e, void *arg)
+{
+	struct files_ctx *c = arg;
+
+	(void)p;
+	if (with_dirs) {
+		/* the implicit parents first, each once */
+		char buf[4096];
+		size_t l = strlen(e->path);
+
+		if (l >= sizeof(buf))
+			l = sizeof(buf) - 1;
+		memcpy(buf, e->path, l);
+		buf[l] = '\0';
+		for (char *s = buf + 1; (s = strchr(s, '/')); s++) {
+			*s = '\0';
+			if (strset_add(&c->seen, buf, NULL) > 0 && (type_mask & CONTENTS_DIR))
+				out(buf);
+			*s = '/';
+		}
+		if (e->type == CONTENTS_DIR) {
+			if (strset_add(&c->seen, e->path, NULL) > 0 && (type_mask & CONTENTS_DIR))
+				out(e->path);
+			return 0;
+		}
+	}
+	if (type_mask & e->type)
+		out(e->path);
+	return 0;
+}
+
+static int
+cmd_files(struct vdb *db, char **args, int n)
+{
+	struct vdb_pkg **pkgs;
+	struct files_ctx c = { 0 };
+	size_t np, line;
+	const char *why = NULL;
+	int status;
+
+	if (!n)
+		tool_usage(usage_text);
+	status = resolve_all(db, args, n, &pkgs, &np);
+	for (size_t i = 0; i < np; i++) {
+		if (vdb_contents(pkgs[i], files_cb, &c, &line, &why)) {
+			contents_error(pkgs[i], line, why);
+			status = 1;
+		}
+	}
+	strset_free(&c.seen);
+	free(pkgs);
+	return status;
+}
+
+struct owner_ctx {
+	char **want;	/* cleaned absolute paths asked for */
+	int n, *found;
+};
+
+static int
+owner_cb(struct vdb_pkg *p, struct contents_entry *e, void *arg)
+{
+	struct owner_ctx *c = arg;
+	char rel[4096];
+
+	if (path_clean(e->path, rel, sizeof(rel)))
+		return 0;
+	for (int i = 0; i < c->n; i++) {
+		if (!strcmp(rel, c->want[i])) {
+			printf("%s /%s%c", p->atom, rel, sep);
+			c->found[i] = 1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_owner(struct vdb *db, char **args, int n)
+{
+	struct owner_ctx c = { calloc(n + 1, sizeof(char *)), n, calloc(n + 1, sizeof(int)) };
+	size_t line;
+	const char *why = NULL;
+	int status = 0;
+
+	if (!n)
+		tool_usage(usage_text);
+	for (int i = 0; i < n; i++) {
+		char rel[4096];
+
+		if (path_clean(args[i], rel, sizeof(rel)))
+			tool_die("%s: not a path inside the root:", args[i]);
+		c.want[i] = strdup(rel);
+	}
+	for (size_t i = 0; i < db->npkgs; i++)
+		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &line, &why)) {
+			contents_error(&db->pkgs[i], line, why);
+			status = 1;
+		}
+	for (int i = 0; i < n; i++) {
+		if (!c.found[i]) {
+			tool_warn("%s: not owned by any package in %s", args[i], root);
+			status = 1;
+		}
+		free(c.want[i]);
+	}
+	free(c.want);
+	free(c.found);
+	return status;
+}
+
+static int
+cmd_info(struct vdb *db, char **args, int n)
+{
+	static const char *keys[] = { "SLOT", "USE", "LICENSE", "SIZE", "repository", "BUILD_TIME" };
+	struct vdb_pkg **pkgs;
+	size_t np;
+	int status;
+
+	if (!n)
+		tool_usage(usage_text);
+	status = resolve_all(db, args, n, &pkgs, &np);
+	for (size_t i = 0; i < np; i++) {
+		printf("%s\n", pkgs[i]->atom);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+			char *v;
+
+			if (vdb_field(pkgs[i], keys[k], &v)) {
+				if (errno != ENOENT)
+					tool_warn("%s: %s:", pkgs[i]->atom, keys[k]);
+				printf("  %-10s (none)\n", keys[k]);
+				continue;
+			}
+			if (!strcmp(keys[k], "BUILD_TIME") && *v) {
+				time_t t = (time_t)atoll(v);
+				char when[64];
+
+				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+				printf("  %-10s %s (%s)\n", keys[k], v, when);
+			} else {
+				printf("  %-10s %s\n", keys[k], v);
+			}
+			free(v);
+		}
+	}
+	free(pkgs);
+	return status;
+}
+
+static void
+missing_cb(const char *arch, const char *so, struct vdb_pkg *by, void *arg)
+{
+	(void)by;
+	(void)arg;
+	printf("%s %s%c", arch, so, sep);
+}
+
+static int
+cmd_needs(struct vdb *db, char **args, int n)
+{
+	struct vdb_pkg **pkgs;
+	size_t np;
+	char *in = calloc(db->npkgs + 1, 1);
+	int status = resolve_all(db, args, n, &pkgs, &np);
+
+	if (status || !in)
+		return 1;
+	if (vdb_needs(db, pkgs, np, in, missing_only ? missing_cb : NULL, NULL)) {
+		tool_warn("needs:");
+		status = 1;
+	}
+	if (!missing_only)
+		for (size_t i = 0; i < db->npkgs; i++)
+			if (in[i])
+				out(db->pkgs[i].atom);
+	free(in);
+	free(pkgs);
+	return status;
+}
+
+static void
+report_cb(const char *path, void *arg)
+{
+	(void)arg;
+	printf("%s/%s%c", dry_run ? "would remove " : "", path, sep);
+}
+
+static void
+unmerge_err(const char *path, int err, void *arg)
+{
+	(void)arg;
+	errno = err;
+	tool_warn("unmerge: %s:", path);
+}
+
+static int
+cmd_unmerge(struct vdb *db, char **args, int n)
+{
+	struct vdb_pkg **pkgs;
+	size_t np;
+	int status;
+
+	if (!n)
+		tool_usage(usage_text);
+	if ((status = resolve_all(db, args, n, &pkgs, &np)))
+		return status;
+	if (vdb_unmerge(db, pkgs, np, dry_run, report_cb, unmerge_err, NULL))
+		status = 1;
+	free(pkgs);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "null", no_argument, NULL, '0' },
+		{ "type", required_argument, NULL, 't' },
+		{ "dirs", no_argument, NULL, 'd' },
+		{ "from", no_argument, NULL, 'f' },
+		{ "missing", no_argument, NULL, 'm' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *name;
+		int (*fn)(struct vdb *, char **, int);
+	} cmds[] = {
+		{ "list", cmd_list }, { "files", cmd_files }, { "owner", cmd_owner },
+		{ "info", cmd_info }, { "needs", cmd_needs }, { "unmerge", cmd_unmerge },
+	};
+	struct vdb db;
+	int c, status;
+	size_t i;
+
+	static char obuf[1 << 16];
+
+	tool_name = "vdb";
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	while ((c = getopt_long(argc, argv, "0R:t:dfmnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'R': root = optarg; break;
+		case '0': sep = '\0'; break;
+		case 't':
+			if ((type_mask = contents_type_mask(optarg)) < 0)
+				tool_die("--type %s: want a comma list of dir,obj,sym,dev,fif", optarg);
+			break;
+		case 'd': with_dirs = 1; break;
+		case 'f': break;	/* the ATOMs after `needs` are the start set */
+		case 'm': missing_only = 1; break;
+		case 'n': dry_run = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: tool_usage(usage_text);
+		}
+	}
+	if (optind >= argc)
+		tool_usage(usage_text);
+	for (i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			break;
+	if (i == sizeof(cmds) / sizeof(*cmds)) {
+		tool_warn("unknown command '%s'", argv[optind]);
+		tool_usage(usage_text);
+	}
+	if (vdb_open(&db, root))
+		tool_die("%s:", root);
+	status = cmds[i].fn(&db, argv + optind + 1, argc - optind - 1);
+	vdb_close(&db);
+	return tool_finish(status);
+}

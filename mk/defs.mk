@@ -1,0 +1,42 @@
+# defs.mk: hygiene, output and paths shared by every fragment.
+#
+# Inside $(eval)'ed defines (mk/image.mk) $(1)/$(2) take one '$',
+# everything else '$$'.
+
+MAKEFLAGS += -rR --no-print-directory
+.SUFFIXES:
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+.SHELLFLAGS := -e -o pipefail -c
+export LC_ALL := C
+export TZ := UTC
+
+# Everything generated lives under $(O); nothing is written elsewhere.
+O ?= build
+override O := $(patsubst %/,%,$(O))
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+
+# V=1 shows every command; make -s silences the one-line messages too.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+msg = @true
+endif
+
+PHONY :=
+FORCE:
+PHONY += FORCE
+
+# $(call write-if-changed,FILE,CONTENT): FILE holds CONTENT, rewritten
+# (new mtime) only when CONTENT differs: the Kbuild if_changed / git
+# GIT-CFLAGS idea, so a stamp depending on FILE reruns exactly then.
+define write-if-changed
+	@mkdir -p $(dir $(1)); \
+	tmp=$$(mktemp $(1).XXXXXX); printf '%s\n' $(2) > "$$tmp"; \
+	if cmp -s "$$tmp" $(1); then rm -f "$$tmp"; else mv -f "$$tmp" $(1); fi
+endef

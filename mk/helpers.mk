@@ -1,0 +1,56 @@
+# helpers.mk: the C helpers, built into $(O)/bin (host) and, for the ones
+# that run inside the builder container, statically into $(O)/bin-static.
+# $(O)/asan holds the AddressSanitizer + UBSan build the unit tests also run.
+
+CC := $(if $(filter default undefined,$(origin CC)),cc,$(CC))
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+HELPER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
+	-D_FILE_OFFSET_BITS=64 -MMD -MP
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+# mkimage's libraries (see README, "Dependencies")
+MKIMAGE_PKGS := libarchive zlib libzstd libcrypto yaml-0.1 jansson
+MKIMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(MKIMAGE_PKGS)) -lpthread
+
+LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
+# the static tools must not pull in mkimage's libraries
+VDB_LIB := contents path strset vdb vdb_needs vdb_unmerge
+COPY_LIB := path strset copy
+TOOLS := vdb copyfiles mkimage
+STATIC_TOOLS := vdb copyfiles
+
+tool_objs = $(1)/$(2).o $(1)/tool.o
+vdb_deps = $(VDB_LIB)
+copyfiles_deps = $(COPY_LIB)
+mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
+
+HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
+HELPERS_STATIC := $(addprefix $(O)/bin-static/,$(STATIC_TOOLS))
+
+$(O)/obj/%.o: helpers/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HELPER_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/asan/obj/%.o: helpers/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HELPER_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+# $(call link-tool,DIR,TOOL,EXTRA-LDFLAGS)
+define link-tool
+$(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2)_deps))
+	$$(call msg,LD,$$@)
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3)
+endef
+$(foreach t,vdb copyfiles,$(eval $(call link-tool,$(O)/bin,$(t),)))
+$(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
+$(eval $(call link-tool,$(O)/bin,mkimage,$$(MKIMAGE_LIBS)))
+
+helpers: $(HELPERS) $(HELPERS_STATIC)
+PHONY += helpers
+
+-include $(shell find $(O)/obj $(O)/asan -name '*.d' 2>/dev/null)
