@@ -1,1 +1,39 @@
-helpers:
+# check.mk: `make check` = unit tests (plain and under ASan+UBSan), golden
+# tests of the tools, integration tests against the real container engine.
+# tests/run prints one closing line: "check: N passed, N failed, N skipped".
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+UNIT_BINS := $(addprefix $(O)/tests/,$(UNIT_NAMES))
+UNIT_ASAN_BINS := $(addprefix $(O)/asan/tests/,$(UNIT_NAMES))
+TEST_CFLAGS = -DFIXTURES='"$(TOP)/tests/fixtures"'
+TEST_LIBS = $(MKIMAGE_LIBS) -lcmocka
+
+$(O)/libsm.a: $(patsubst helpers/%.c,$(O)/obj/%.o,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/asan/libsm.a: $(patsubst helpers/%.c,$(O)/asan/obj/%.o,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/tests/%: tests/unit/%.c tests/unit/testutil.h $(O)/libsm.a
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HELPER_CFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(O)/libsm.a $(TEST_LIBS)
+
+$(O)/asan/tests/%: tests/unit/%.c tests/unit/testutil.h $(O)/asan/libsm.a
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HELPER_CFLAGS) $(ASAN_FLAGS) $(TEST_CFLAGS) -o $@ $< $(O)/asan/libsm.a $(TEST_LIBS)
+
+## check             build the helpers and run every test (unit, ASan+UBSan, golden, integration)
+## check-unit        unit tests only (plain and sanitized)
+## check-integration integration tests only (needs a running docker engine)
+check: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS)
+	$(Q)O=$(O) tests/run unit golden integration
+check-unit: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS)
+	$(Q)O=$(O) tests/run unit golden
+check-integration: helpers
+	$(Q)O=$(O) tests/run integration
+PHONY += check check-unit check-integration

@@ -1,0 +1,32 @@
+# Golden tests for `vdb`: output, messages and exit codes on the fixture VDB.
+. "$(dirname "$0")/lib.sh"
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+cp -a "$TOP/tests/fixtures/vdb/." "$root/"
+touch -d @1700000010.123456789 "$root/var/db/pkg/dev-libs/metaonly-1.0"
+cd "$root"
+V="$BIN/vdb --root ."
+
+golden vdb-list              $V list
+golden vdb-list-patterns     $V list php sys-libs/glibc dev-lang/php-8.2.18-r1
+golden vdb-list-unknown      $V list nosuchpkg
+golden vdb-files-spaces      $V files app-misc/spaces
+golden vdb-files-type        $V files --type sym,fif app-misc/spaces
+golden vdb-files-dirs        $V files --dirs --type dir,obj dev-lang/php-8.3.4
+golden vdb-files-ambiguous   $V files tool
+golden vdb-owner             $V owner /usr/lib64/libicuuc.so.74 /opt/tool /not/owned
+golden vdb-info              $V info glibc dev-libs/metaonly
+golden vdb-needs-from        $V needs --from dev-lang/php-8.3.4
+golden vdb-needs-missing     $V needs --missing
+golden vdb-unmerge-dry       $V unmerge --dry-run dev-libs/icu
+golden vdb-usage             $V frobnicate
+golden vdb-bad-type          $V files --type file glibc
+golden vdb-files-null        bash -c "$V -0 files dev-libs/icu | tr '\\0' '|'"
+printf 'dir /opt\nobj /opt/tool ef343b0931126a20f133d67c2b018a3b\n' > var/db/pkg/app-misc/tool-1.0/CONTENTS
+golden vdb-files-malformed   $V files app-misc/tool
+head -c 3000 /dev/urandom | tr -d '\n' > var/db/pkg/app-misc/tool-1.0/CONTENTS
+printf 'obj /%0100000d ef343b0931126a20f133d67c2b018a3b 1\n' 0 > var/db/pkg/dev-util/tool-2.0/CONTENTS
+golden vdb-files-long-line   bash -c "$V files dev-util/tool | wc -c"
+bash -c "$V files app-misc/tool" > /dev/null 2> garbage.err
+golden vdb-files-garbage     bash -c "$V files app-misc/tool >/dev/null 2>&1; echo exit=\$?; grep -c 'CONTENTS:1: ' garbage.err"
+golden_summary
