@@ -1,0 +1,285 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "imgconf.h"
+
+struct ctx {
+	const char *name;
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+};
+
+static int
+fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->name,
+			 n->start_mark.line + 1, n->start_mark.column + 1);
+
+	va_start(ap, fmt);
+	if (k >= 0 && (size_t)k < c->errlen)
+		vsnprintf(c->err + k, c->errlen - k, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static int
+is_null(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (n->data.scalar.length == 0 || !strcmp((char *)n->data.scalar.value, "~") ||
+		!strcmp((char *)n->data.scalar.value, "null"));
+}
+
+static int
+scalar(struct ctx *c, const yaml_node_t *n, const char *key, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail_at(c, n, "'%s' must be a string, got %s", key,
+			       n->type == YAML_SCALAR_NODE ? "an empty value" : kind(n));
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+static int
+str_list(struct ctx *c, const yaml_node_t *n, const char *key, json_t **out)
+{
+	yaml_node_item_t *it;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(c, n, "'%s' must be a list of strings, got %s", key, kind(n));
+	*out = json_array();
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+		const char *s;
+
+		if (scalar(c, item, key, &s)) {
+			json_decref(*out);
+			return -1;
+		}
+		json_array_append_new(*out, json_string(s));
+	}
+	return 0;
+}
+
+/* A mapping of strings to strings, as a JSON object; with ENV, as the
+ * ["K=V", ...] list the image config wants. */
+static int
+str_map(struct ctx *c, const yaml_node_t *n, const char *key, int env, json_t **out)
+{
+	yaml_node_pair_t *p;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(c, n, "'%s' must be a mapping of strings, got %s", key, kind(n));
+	*out = env ? json_array() : json_object();
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		const char *ks, *vs = "";
+
+		if (scalar(c, k, key, &ks) || (!(env && is_null(v)) && scalar(c, v, ks, &vs)))
+			goto bad;
+		if (env) {
+			char *kv;
+
+			if (strchr(ks, '=')) {
+				fail_at(c, k, "env name '%s' must not contain '='", ks);
+				goto bad;
+			}
+			if (asprintf(&kv, "%s=%s", ks, vs) < 0)
+				goto bad;
+			json_array_append_new(*out, json_string(kv));
+			free(kv);
+		} else {
+			json_object_set_new(*out, ks, json_string(vs));
+		}
+	}
+	return 0;
+bad:
+	json_decref(*out);
+	return -1;
+}
+
+/* ["9000/tcp", 53/udp", 80] -> {"9000/tcp":{}, ...}; likewise volumes. */
+static int
+set_of(struct ctx *c, const yaml_node_t *n, const char *key, int ports, json_t **out)
+{
+	json_t *list;
+	size_t i;
+	json_t *v;
+
+	if (str_list(c, n, key, &list))
+		return -1;
+	*out = json_object();
+	json_array_foreach(list, i, v) {
+		const char *s = json_string_value(v);
+		const yaml_node_t *item = yaml_document_get_node(c->doc, n->data.sequence.items.start[i]);
+		char buf[64];
+
+		if (ports) {
+			char *end;
+			long port = strtol(s, &end, 10);
+
+			if (end == s || port < 1 || port > 65535 ||
+			    (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") && strcmp(end, "/sctp"))) {
+				json_decref(list);
+				json_decref(*out);
+				return fail_at(c, item, "'%s' entries look like 9000/tcp, 53/udp or 80, not '%s'", key, s);
+			}
+			snprintf(buf, sizeof(buf), "%ld%s", port, *end ? end : "/tcp");
+			s = buf;
+		} else if (s[0] != '/') {
+			json_decref(list);
+			json_decref(*out);
+			return fail_at(c, item, "'%s' entries must be absolute paths, not '%s'", key, s);
+		}
+		json_object_set_new(*out, s, json_object());
+	}
+	json_decref(list);
+	return 0;
+}
+
+int
+imgconf_parse(const char *name, const unsigned char *buf, size_t len,
+	      struct imgconf *out, char *err, size_t errlen)
+{
+	static const char *known = "entrypoint, cmd, env, workdir, user, expose, volumes, "
+				   "labels, stop-signal, annotations";
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct ctx c = { name, &doc, err, errlen };
+	int r = -1;
+
+	out->config = json_object();
+	out->annotations = json_object();
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "%s: cannot initialise the YAML parser", name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		imgconf_free(out);
+		return -1;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root || is_null(root)) {
+		r = 0;	/* empty: an image with no runtime config */
+		goto done;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		fail_at(&c, root, "the top level must be a mapping (%s), got %s", known, kind(root));
+		goto done;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+		const char *key, *s;
+		json_t *j;
+
+		if (scalar(&c, k, "key", &key))
+			goto done;
+		if (!strcmp(key, "entrypoint") || !strcmp(key, "cmd")) {
+			if (str_list(&c, v, key, &j))
+				goto done;
+			json_object_set_new(out->config, key[0] == 'e' ? "Entrypoint" : "Cmd", j);
+		} else if (!strcmp(key, "env")) {
+			if (str_map(&c, v, key, 1, &j))
+				goto done;
+			json_object_set_new(out->config, "Env", j);
+		} else if (!strcmp(key, "labels") || !strcmp(key, "annotations")) {
+			if (str_map(&c, v, key, 0, &j))
+				goto done;
+			if (key[0] == 'l') {
+				json_object_set_new(out->config, "Labels", j);
+			} else {
+				json_decref(out->annotations);
+				out->annotations = j;
+			}
+		} else if (!strcmp(key, "workdir") || !strcmp(key, "user") || !strcmp(key, "stop-signal")) {
+			if (scalar(&c, v, key, &s))
+				goto done;
+			if (key[0] == 'w' && s[0] != '/') {
+				fail_at(&c, v, "'workdir' must be an absolute path, not '%s'", s);
+				goto done;
+			}
+			json_object_set_new(out->config, key[0] == 'w' ? "WorkingDir" :
+					    key[0] == 'u' ? "User" : "StopSignal", json_string(s));
+		} else if (!strcmp(key, "expose") || !strcmp(key, "volumes")) {
+			if (set_of(&c, v, key, key[0] == 'e', &j))
+				goto done;
+			json_object_set_new(out->config, key[0] == 'e' ? "ExposedPorts" : "Volumes", j);
+		} else {
+			fail_at(&c, k, "unknown key '%s' (known: %s)", key, known);
+			goto done;
+		}
+	}
+	r = 0;
+done:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (r)
+		imgconf_free(out);
+	return r;
+}
+
+int
+imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int r;
+
+	c->config = c->annotations = NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	do {
+		if (len == cap && !(buf = realloc(buf, cap = cap ? cap * 2 : 4096))) {
+			fclose(f);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		len += n = fread(buf + len, 1, cap - len, f);
+	} while (n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	r = imgconf_parse(path, buf ? buf : (unsigned char *)"", len, c, err, errlen);
+	free(buf);
+	return r;
+}
+
+void
+imgconf_free(struct imgconf *c)
+{
+	json_decref(c->config);
+	json_decref(c->annotations);
+	c->config = c->annotations = NULL;
+}

@@ -1,0 +1,25 @@
+/* imgconf: image.yaml (the runtime config of an image) read with libyaml
+ * into the OCI image config's "config" object and the manifest's
+ * annotations (jansson). Unknown keys and wrong types are errors that name
+ * FILE:LINE:COLUMN and the expected type. An empty file is a valid image
+ * with no entrypoint. */
+#ifndef IMGCONF_H
+#define IMGCONF_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct imgconf {
+	json_t *config;		/* Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts,
+				   Volumes, Labels, StopSignal (only those given) */
+	json_t *annotations;	/* object, possibly empty */
+};
+
+/* Returns 0, or -1 with the message in ERR (file:line:col: what). */
+int imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen);
+/* The same for a string already in memory; NAME is used in messages. */
+int imgconf_parse(const char *name, const unsigned char *buf, size_t len,
+		  struct imgconf *c, char *err, size_t errlen);
+void imgconf_free(struct imgconf *c);
+
+#endif

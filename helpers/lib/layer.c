@@ -1,0 +1,544 @@
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "layer.h"
+#include "path.h"
+#include "strset.h"
+
+static int
+fail(struct layer *l, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	va_end(ap);
+	errno = err ? err : EINVAL;
+	return -1;
+}
+
+void
+layer_init(struct layer *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->spoolfd = -1;
+}
+
+static void
+free_entry(struct layer_entry *e)
+{
+	free(e->path);
+	free(e->symlink);
+	free(e->hardlink);
+	for (size_t i = 0; i < e->nxattrs; i++) {
+		free(e->xattrs[i].name);
+		free(e->xattrs[i].value);
+	}
+	free(e->xattrs);
+}
+
+void
+layer_free(struct layer *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free_entry(&l->v[i]);
+	free(l->v);
+	for (size_t i = 0; i < l->ndirs; i++) {
+		free(l->dirs[i]);
+		close(l->dirfds[i]);
+	}
+	free(l->dirs);
+	free(l->dirfds);
+	if (l->spoolfd >= 0)
+		close(l->spoolfd);
+	layer_init(l);
+}
+
+static struct layer_entry *
+new_entry(struct layer *l, const char *path)
+{
+	struct layer_entry *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		struct layer_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->path = strdup(path)))
+		return NULL;
+	e->seq = l->n++;
+	return e;
+}
+
+static int
+add_xattr(struct layer_entry *e, const char *name, const void *val, size_t size)
+{
+	struct layer_xattr *v = realloc(e->xattrs, (e->nxattrs + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	e->xattrs = v;
+	v = &v[e->nxattrs];
+	if (!(v->name = strdup(name)) || !(v->value = malloc(size ? size : 1))) {
+		free(v->name);
+		return -1;
+	}
+	memcpy(v->value, val, size);
+	v->size = size;
+	e->nxattrs++;
+	return 0;
+}
+
+static int
+cmp_xattr(const void *a, const void *b)
+{
+	return strcmp(((const struct layer_xattr *)a)->name, ((const struct layer_xattr *)b)->name);
+}
+
+/* Does symlink TARGET, placed at PATH, climb above the root? */
+static int
+escapes(const char *path, const char *target)
+{
+	int depth = 0;
+	const char *p;
+
+	if (target[0] == '/')
+		return 0;	/* resolved from the image's own root */
+	for (p = path; (p = strchr(p, '/')); p++)
+		depth++;	/* directories above the link */
+	for (p = target; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return 1;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+static int
+walk(struct layer *l, int src, int dfd, const char *rel, int overlay)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(dfd);
+		return fail(l, errno, "%s/%s: %s", l->dirs[src], rel, strerror(errno));
+	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		char path[4096], full[8192];
+		struct stat st;
+		struct layer_entry *e;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof(path))
+			return closedir(d), fail(l, ENAMETOOLONG, "%s/%s: name too long", l->dirs[src], rel);
+		snprintf(full, sizeof(full), "%s/%s", l->dirs[src], path);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
+		if (!(e = new_entry(l, path)))
+			return closedir(d), fail(l, ENOMEM, "out of memory");
+		e->mode = st.st_mode;
+		e->uid = st.st_uid;
+		e->gid = st.st_gid;
+		e->mtime = st.st_mtim.tv_sec;
+		e->size = S_ISREG(st.st_mode) ? st.st_size : 0;
+		e->rdev = st.st_rdev;
+		e->src = src;
+		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+			e->dev = st.st_dev + 1;
+			e->ino = st.st_ino;
+		}
+		if (overlay) {
+			e->uid = e->gid = 0;
+			e->mode = (st.st_mode & S_IFMT) |
+				  (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+			if (S_ISLNK(st.st_mode))
+				e->mode = S_IFLNK | 0777;
+		} else if (e->mtime > l->newest) {
+			l->newest = e->mtime;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char t[4096];
+			ssize_t n = readlinkat(dirfd(d), de->d_name, t, sizeof(t) - 1);
+
+			if (n < 0)
+				return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
+			t[n] = '\0';
+			if (escapes(path, t))
+				return closedir(d), fail(l, EINVAL, "%s: symlink target '%s' climbs above the image root; refusing it", full, t);
+			if (!(e->symlink = strdup(t)))
+				return closedir(d), fail(l, ENOMEM, "out of memory");
+		}
+		if (!overlay) {
+			char names[65536], val[65536];
+			ssize_t n = llistxattr(full, names, sizeof(names));
+
+			for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
+				ssize_t v = lgetxattr(full, k, val, sizeof(val));
+
+				if (v < 0 || add_xattr(&l->v[l->n - 1], k, val, v))
+					return closedir(d), fail(l, errno, "%s: xattr %s: %s", full, k, strerror(errno));
+			}
+			e = &l->v[l->n - 1];
+			if (e->nxattrs > 1)
+				qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0)
+				return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
+			r = walk(l, src, sub, path, overlay);
+		}
+	}
+	if (r == 0 && errno)
+		r = fail(l, errno, "%s/%s: %s", l->dirs[src], rel, strerror(errno));
+	closedir(d);
+	return r;
+}
+
+static int
+add_src(struct layer *l, const char *dir, int fd)
+{
+	char **d = realloc(l->dirs, (l->ndirs + 1) * sizeof(*d));
+	int *f = d ? realloc(l->dirfds, (l->ndirs + 1) * sizeof(*f)) : NULL;
+
+	if (d)
+		l->dirs = d;
+	if (!d || !f)
+		return -1;
+	l->dirfds = f;
+	l->dirs[l->ndirs] = strdup(dir);
+	l->dirfds[l->ndirs] = fd;
+	return (int)l->ndirs++;
+}
+
+int
+layer_add_dir(struct layer *l, const char *dir, int overlay)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), src;
+
+	if (fd < 0)
+		return fail(l, errno, "%s: %s", dir, strerror(errno));
+	if ((src = add_src(l, dir, fd)) < 0) {
+		close(fd);
+		return fail(l, ENOMEM, "out of memory");
+	}
+	return walk(l, src, dup(fd), "", overlay);
+}
+
+static int
+spool_write(struct layer *l, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(l->spoolfd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= w;
+		l->spoolsize += w;
+	}
+	return 0;
+}
+
+int
+layer_add_tar(struct layer *l, int fd, const char *tmpdir)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	struct strset byname = { 0 };
+	int r;
+
+	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0) {
+		archive_read_free(a);
+		return fail(l, errno, "%s: cannot create a spool file: %s", tmpdir, strerror(errno));
+	}
+	archive_read_support_format_all(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
+		r = fail(l, EINVAL, "reading the tar stream: %s", archive_error_string(a));
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		strset_add(&byname, l->v[i].path, (void *)(i + 1));
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
+		const char *xn;
+		const void *xv;
+		size_t xs;
+		char path[4096];
+		struct layer_entry *e;
+
+		if (path_clean(name, path, sizeof(path))) {
+			r = fail(l, EINVAL, "tar entry '%s': %s; refusing it", name,
+				 errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
+			goto out;
+		}
+		if (!*path)
+			continue;	/* the root itself */
+		if (!(e = new_entry(l, path))) {
+			r = fail(l, ENOMEM, "out of memory");
+			goto out;
+		}
+		e->mode = archive_entry_mode(ae);
+		e->uid = archive_entry_uid(ae);
+		e->gid = archive_entry_gid(ae);
+		e->mtime = archive_entry_mtime(ae);
+		e->rdev = archive_entry_rdev(ae);
+		e->src = -1;
+		if (e->mtime > l->newest)
+			l->newest = e->mtime;
+		if (hl) {
+			char target[4096];
+			size_t t;
+
+			if (path_clean(hl, target, sizeof(target)) || !(t = (size_t)strset_get(&byname, target))) {
+				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s' %s; refusing it", name, hl,
+					 errno == EINVAL ? "leaves the root" : "which is not earlier in the stream");
+				goto out;
+			}
+			/* a group: the first occurrence after sorting carries the data */
+			if (!l->v[t - 1].ino) {
+				l->v[t - 1].dev = 1;
+				l->v[t - 1].ino = t;
+			}
+			e = &l->v[l->n - 1];
+			e->dev = l->v[t - 1].dev;
+			e->ino = l->v[t - 1].ino;
+			e->mode = l->v[t - 1].mode;
+			e->size = l->v[t - 1].size;
+			e->off = l->v[t - 1].off;
+		} else if (S_ISREG(e->mode)) {
+			char buf[1 << 16];
+			la_ssize_t n;
+
+			e->size = archive_entry_size(ae);
+			e->off = l->spoolsize;
+			while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+				if (spool_write(l, buf, n)) {
+					r = fail(l, errno, "spool file: %s", strerror(errno));
+					goto out;
+				}
+			if (n < 0 || l->spoolsize - e->off != e->size) {
+				r = fail(l, EIO, "tar entry '%s': %s", name,
+					 n < 0 ? archive_error_string(a) : "truncated data");
+				goto out;
+			}
+		} else if (S_ISLNK(e->mode)) {
+			const char *t = archive_entry_symlink(ae);
+
+			if (!t || escapes(path, t)) {
+				r = fail(l, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; refusing it",
+					 name, t ? t : "");
+				goto out;
+			}
+			e->symlink = strdup(t);
+		}
+		archive_entry_xattr_reset(ae);
+		while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
+			if (add_xattr(&l->v[l->n - 1], xn, xv, xs)) {
+				r = fail(l, ENOMEM, "out of memory");
+				goto out;
+			}
+		e = &l->v[l->n - 1];
+		if (e->nxattrs > 1)
+			qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+		strset_add(&byname, path, (void *)l->n);
+	}
+	if (r != ARCHIVE_EOF) {
+		r = fail(l, EIO, "reading the tar stream: %s", archive_error_string(a));
+		goto out;
+	}
+	r = 0;
+out:
+	strset_free(&byname);
+	archive_read_free(a);
+	return r;
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct layer_entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int
+layer_sort(struct layer *l)
+{
+	struct strset first = { 0 };
+	size_t o = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+	/* later sources win; an existing directory keeps its own metadata */
+	for (size_t i = 0; i < l->n; i++) {
+		if (o && !strcmp(l->v[o - 1].path, l->v[i].path)) {
+			if (S_ISDIR(l->v[o - 1].mode) && S_ISDIR(l->v[i].mode)) {
+				free_entry(&l->v[i]);
+				continue;
+			}
+			free_entry(&l->v[o - 1]);
+			l->v[o - 1] = l->v[i];
+			continue;
+		}
+		l->v[o++] = l->v[i];
+	}
+	l->n = o;
+	for (size_t i = 0; i < l->n; i++) {
+		struct layer_entry *e = &l->v[i];
+		char key[64];
+		const char *f;
+
+		if (!e->ino || !S_ISREG(e->mode))
+			continue;
+		snprintf(key, sizeof(key), "%llx:%llx", (unsigned long long)e->dev, (unsigned long long)e->ino);
+		if ((f = strset_get(&first, key))) {
+			if (!(e->hardlink = strdup(f)))
+				return strset_free(&first), fail(l, ENOMEM, "out of memory");
+		} else if (strset_add(&first, key, e->path) < 0) {
+			return strset_free(&first), fail(l, ENOMEM, "out of memory");
+		}
+	}
+	strset_free(&first);
+	return 0;
+}
+
+struct sink {
+	int (*write)(void *, const void *, size_t);
+	void *arg;
+};
+
+static la_ssize_t
+sink_write(struct archive *a, void *arg, const void *buf, size_t n)
+{
+	struct sink *s = arg;
+
+	(void)a;
+	return s->write(s->arg, buf, n) ? -1 : (la_ssize_t)n;
+}
+
+static int
+write_data(struct layer *l, struct archive *a, struct layer_entry *e)
+{
+	char buf[1 << 20];
+	int64_t left = e->size, off = e->off;
+	int fd = -1;
+
+	if (e->src >= 0) {
+		fd = openat(l->dirfds[e->src], e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail(l, errno, "%s/%s: %s", l->dirs[e->src], e->path, strerror(errno));
+	}
+	while (left > 0) {
+		size_t want = left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf);
+		ssize_t n = fd >= 0 ? read(fd, buf, want) : pread(l->spoolfd, buf, want, off);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (fd >= 0)
+				close(fd);
+			return fail(l, n ? errno : EIO, "%s: %s", e->path,
+				    n ? strerror(errno) : "file shrank while it was read");
+		}
+		if (archive_write_data(a, buf, n) != n) {
+			if (fd >= 0)
+				close(fd);
+			return fail(l, EIO, "%s: %s", e->path, archive_error_string(a));
+		}
+		left -= n;
+		off += n;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int
+layer_write(struct layer *l, int64_t sde,
+	    int (*write)(void *, const void *, size_t), void *arg)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	struct sink s = { write, arg };
+	int r = -1;
+
+	if (!a || !ae || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open(a, &s, NULL, sink_write, NULL) != ARCHIVE_OK) {
+		fail(l, EIO, "starting the layer tar: %s", a ? archive_error_string(a) : "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct layer_entry *e = &l->v[i];
+
+		archive_entry_clear(ae);
+		archive_entry_set_pathname(ae, e->path);
+		archive_entry_set_mode(ae, e->mode);
+		archive_entry_set_uid(ae, e->uid);
+		archive_entry_set_gid(ae, e->gid);
+		archive_entry_set_mtime(ae, e->mtime < sde ? e->mtime : sde, 0);
+		archive_entry_set_size(ae, 0);
+		if (S_ISCHR(e->mode) || S_ISBLK(e->mode))
+			archive_entry_set_rdev(ae, e->rdev);
+		if (e->symlink)
+			archive_entry_set_symlink(ae, e->symlink);
+		if (e->hardlink)
+			archive_entry_set_hardlink(ae, e->hardlink);
+		else if (S_ISREG(e->mode))
+			archive_entry_set_size(ae, e->size);
+		for (size_t k = 0; k < e->nxattrs; k++)
+			archive_entry_xattr_add_entry(ae, e->xattrs[k].name, e->xattrs[k].value, e->xattrs[k].size);
+		if (archive_write_header(a, ae) != ARCHIVE_OK) {
+			fail(l, EIO, "%s: %s", e->path, archive_error_string(a));
+			goto out;
+		}
+		if (S_ISREG(e->mode) && !e->hardlink && e->size && write_data(l, a, e))
+			goto out;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		fail(l, EIO, "finishing the layer tar: %s", archive_error_string(a));
+		goto out;
+	}
+	r = 0;
+out:
+	archive_entry_free(ae);
+	archive_write_free(a);
+	return r;
+}
