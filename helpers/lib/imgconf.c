@@ -139,16 +139,18 @@ set_of(struct ctx *c, const yaml_node_t *n, const char *key, int ports, json_t *
 
 			if (end == s || port < 1 || port > 65535 ||
 			    (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") && strcmp(end, "/sctp"))) {
+				fail_at(c, item, "'%s' entries look like 9000/tcp, 53/udp or 80, not '%s'", key, s);
 				json_decref(list);
 				json_decref(*out);
-				return fail_at(c, item, "'%s' entries look like 9000/tcp, 53/udp or 80, not '%s'", key, s);
+				return -1;
 			}
 			snprintf(buf, sizeof(buf), "%ld%s", port, *end ? end : "/tcp");
 			s = buf;
 		} else if (s[0] != '/') {
+			fail_at(c, item, "'%s' entries must be absolute paths, not '%s'", key, s);
 			json_decref(list);
 			json_decref(*out);
-			return fail_at(c, item, "'%s' entries must be absolute paths, not '%s'", key, s);
+			return -1;
 		}
 		json_object_set_new(*out, s, json_object());
 	}

@@ -91,7 +91,12 @@ new_entry(struct layer *l, const char *path)
 static int
 add_xattr(struct layer_entry *e, const char *name, const void *val, size_t size)
 {
-	struct layer_xattr *v = realloc(e->xattrs, (e->nxattrs + 1) * sizeof(*v));
+	struct layer_xattr *v;
+
+	for (size_t i = 0; i < e->nxattrs; i++)
+		if (!strcmp(e->xattrs[i].name, name))
+			return 0;	/* SCHILY.* and LIBARCHIVE.* name the same one */
+	v = realloc(e->xattrs, (e->nxattrs + 1) * sizeof(*v));
 
 	if (!v)
 		return -1;
@@ -326,9 +331,12 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 			char target[4096];
 			size_t t;
 
-			if (path_clean(hl, target, sizeof(target)) || !(t = (size_t)strset_get(&byname, target))) {
-				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s' %s; refusing it", name, hl,
-					 errno == EINVAL ? "leaves the root" : "which is not earlier in the stream");
+			if (path_clean(hl, target, sizeof(target))) {
+				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s' leaves the root; refusing it", name, hl);
+				goto out;
+			}
+			if (!(t = (size_t)strset_get(&byname, target))) {
+				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s', which is not earlier in the stream", name, hl);
 				goto out;
 			}
 			/* a group: the first occurrence after sorting carries the data */
@@ -339,9 +347,21 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 			e = &l->v[l->n - 1];
 			e->dev = l->v[t - 1].dev;
 			e->ino = l->v[t - 1].ino;
+			/* one inode: the target's metadata, whatever the link says */
 			e->mode = l->v[t - 1].mode;
+			e->uid = l->v[t - 1].uid;
+			e->gid = l->v[t - 1].gid;
+			e->mtime = l->v[t - 1].mtime;
 			e->size = l->v[t - 1].size;
 			e->off = l->v[t - 1].off;
+			for (size_t k = 0; k < l->v[t - 1].nxattrs; k++)
+				if (add_xattr(e, l->v[t - 1].xattrs[k].name, l->v[t - 1].xattrs[k].value,
+					      l->v[t - 1].xattrs[k].size)) {
+					r = fail(l, ENOMEM, "out of memory");
+					goto out;
+				}
+			strset_add(&byname, path, (void *)l->n);
+			continue;
 		} else if (S_ISREG(e->mode)) {
 			char buf[1 << 16];
 			la_ssize_t n;
@@ -500,7 +520,10 @@ layer_write(struct layer *l, int64_t sde,
 	struct sink s = { write, arg };
 	int r = -1;
 
+	/* xattrs as SCHILY.xattr.* only (what GNU tar and Go's archive/tar,
+	 * hence docker, read), not libarchive's LIBARCHIVE.xattr.* twin */
 	if (!a || !ae || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
 	    archive_write_open(a, &s, NULL, sink_write, NULL) != ARCHIVE_OK) {
 		fail(l, EIO, "starting the layer tar: %s", a ? archive_error_string(a) : "out of memory");
 		goto out;

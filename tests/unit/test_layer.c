@@ -1,0 +1,312 @@
+#define _GNU_SOURCE
+/* layer: entry order and headers, clamped mtimes, owners, xattrs and
+ * capabilities, hardlinks, devices, overlays, escapes refused, and the
+ * same bytes from a directory and from its tar stream. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <sys/sysmacros.h>
+
+#include "testutil.h"
+#include "../../helpers/lib/layer.h"
+
+struct buf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static int
+collect(void *arg, const void *data, size_t len)
+{
+	struct buf *b = arg;
+
+	if (b->n + len > b->cap) {
+		b->cap = (b->n + len) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, data, len);
+	b->n += len;
+	return 0;
+}
+
+struct fx {
+	char *root, *tmp;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = tu_tmpdir();
+	f->tmp = tu_tmpdir();
+	assert_int_equal(tu_sh(
+		"cd '%s' && mkdir -p usr/bin etc a-b a/b && printf hello > usr/bin/tool && "
+		"chmod 4755 usr/bin/tool && ln usr/bin/tool usr/bin/tool2 && ln -s tool usr/bin/link && "
+		"ln -s ../../etc usr/bin/up && printf conf > etc/conf && chown 33:44 etc/conf && "
+		"mkfifo a/fifo && mknod a/null c 1 3 && printf x > a-b/x && printf y > a/b/y && "
+		"setcap cap_net_bind_service+ep usr/bin/tool && setfattr -n user.k -v v etc/conf && "
+		"touch -d @2000000000 etc/conf && touch -d @1000000000 a/b/y", f->root), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rmtree(f->root);
+	tu_rmtree(f->tmp);
+	free(f);
+	return 0;
+}
+
+static void
+build_dir(const char *root, const char *overlay, int64_t sde, struct buf *out)
+{
+	struct layer l;
+
+	layer_init(&l);
+	assert_int_equal(layer_add_dir(&l, root, 0), 0);
+	if (overlay)
+		assert_int_equal(layer_add_dir(&l, overlay, 1), 0);
+	assert_int_equal(layer_sort(&l), 0);
+	assert_int_equal(layer_write(&l, sde, collect, out), 0);
+	layer_free(&l);
+}
+
+static void
+test_order_and_headers(void **state)
+{
+	struct fx *f = *state;
+	struct buf b = { 0 };
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	static const char *want[] = {
+		"a/", "a/b/", "a/b/y", "a/fifo", "a/null", "a-b/", "a-b/x", "etc/", "etc/conf",
+		"usr/", "usr/bin/", "usr/bin/link", "usr/bin/tool", "usr/bin/tool2", "usr/bin/up",
+	};
+	size_t i = 0;
+
+	(void)want;
+	build_dir(f->root, NULL, 1500000000, &b);
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_memory(a, b.p, b.n), ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+		/* bytewise order of the path without the directory slash */
+		static const char *sorted[] = {
+			"a/", "a-b/", "a-b/x", "a/b/", "a/b/y", "a/fifo", "a/null", "etc/", "etc/conf",
+			"usr/", "usr/bin/", "usr/bin/link", "usr/bin/tool", "usr/bin/tool2", "usr/bin/up",
+		};
+
+		assert_true(i < 15);
+		assert_string_equal(p, sorted[i]);
+		assert_true(!archive_entry_uname(e) || !*archive_entry_uname(e));
+		assert_true(!archive_entry_gname(e) || !*archive_entry_gname(e));
+		assert_false(archive_entry_atime_is_set(e));
+		assert_false(archive_entry_ctime_is_set(e));
+		assert_true(archive_entry_mtime(e) <= 1500000000);
+		if (!strcmp(p, "a/b/y"))
+			assert_int_equal(archive_entry_mtime(e), 1000000000);	/* older: kept */
+		if (!strcmp(p, "etc/conf")) {
+			const char *n;
+			const void *v;
+			size_t s;
+
+			assert_int_equal(archive_entry_mtime(e), 1500000000);	/* clamped */
+			assert_int_equal(archive_entry_uid(e), 33);
+			assert_int_equal(archive_entry_gid(e), 44);
+			assert_int_equal(archive_entry_xattr_reset(e), 1);
+			assert_int_equal(archive_entry_xattr_next(e, &n, &v, &s), ARCHIVE_OK);
+			assert_string_equal(n, "user.k");
+			assert_int_equal(s, 1);
+		}
+		if (!strcmp(p, "usr/bin/tool")) {
+			assert_int_equal(archive_entry_mode(e) & 07777, 04755);
+			assert_int_equal(archive_entry_size(e), 5);
+			assert_true(archive_entry_xattr_reset(e) >= 1);	/* security.capability */
+		}
+		if (!strcmp(p, "usr/bin/tool2")) {
+			assert_string_equal(archive_entry_hardlink(e), "usr/bin/tool");
+			assert_int_equal(archive_entry_size(e), 0);
+		}
+		if (!strcmp(p, "usr/bin/up"))
+			assert_string_equal(archive_entry_symlink(e), "../../etc");
+		if (!strcmp(p, "a/null")) {
+			assert_int_equal(archive_entry_filetype(e), AE_IFCHR);
+			assert_int_equal(archive_entry_rdevmajor(e), 1);
+			assert_int_equal(archive_entry_rdevminor(e), 3);
+		}
+		if (!strcmp(p, "a/fifo"))
+			assert_int_equal(archive_entry_filetype(e), AE_IFIFO);
+		assert_int_equal(archive_entry_sparse_count(e), 0);
+		i++;
+	}
+	assert_int_equal(i, 15);
+	archive_read_free(a);
+	/* raw ustar: empty uname/gname fields, numeric owner of etc/conf */
+	assert_memory_equal(b.p + 265, (char[64]){ 0 }, 64);
+	assert_null(memmem(b.p, b.n, "atime", 5));
+	assert_non_null(memmem(b.p, b.n, "SCHILY.xattr.security.capability", 32));
+	free(b.p);
+}
+
+static void
+test_dir_equals_tar_stream(void **state)
+{
+	struct fx *f = *state;
+	struct buf a = { 0 }, b = { 0 };
+	struct layer l;
+	char tarf[4096];
+	int fd;
+
+	build_dir(f->root, NULL, 1500000000, &a);
+	snprintf(tarf, sizeof(tarf), "%s/in.tar", f->tmp);
+	/* GNU tar, unsorted, with "./" names and xattrs */
+	assert_int_equal(tu_sh("tar --xattrs --xattrs-include='*' -C '%s' -cf '%s' .", f->root, tarf), 0);
+	fd = open(tarf, O_RDONLY);
+	layer_init(&l);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp), 0);
+	close(fd);
+	assert_int_equal(layer_sort(&l), 0);
+	assert_int_equal(layer_write(&l, 1500000000, collect, &b), 0);
+	assert_int_equal(l.newest, 2000000000);
+	layer_free(&l);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.p, b.p, a.n);
+	free(a.p);
+	free(b.p);
+}
+
+static void
+test_deterministic(void **state)
+{
+	struct fx *f = *state;
+	struct buf a = { 0 }, b = { 0 };
+
+	build_dir(f->root, NULL, 1500000000, &a);
+	/* new ctimes/atimes, same content and mtimes: same bytes */
+	assert_int_equal(tu_sh("cd '%s' && chmod 4755 usr/bin/tool && cat etc/conf >/dev/null", f->root), 0);
+	build_dir(f->root, NULL, 1500000000, &b);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.p, b.p, a.n);
+	free(a.p);
+	free(b.p);
+}
+
+static void
+test_overlay(void **state)
+{
+	struct fx *f = *state;
+	struct buf b = { 0 };
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int seen = 0;
+
+	assert_int_equal(tu_sh("mkdir -p '%s/ov/etc' '%s/ov/new' && printf over > '%s/ov/etc/conf' && "
+			       "chmod 0600 '%s/ov/etc/conf' && printf run > '%s/ov/new/run' && "
+			       "chmod 0700 '%s/ov/new/run' && chown 1000:1000 '%s/ov/new/run' && chmod 0700 '%s/ov/etc'",
+			       f->tmp, f->tmp, f->tmp, f->tmp, f->tmp, f->tmp, f->tmp, f->tmp), 0);
+	{
+		char ov[4096];
+
+		snprintf(ov, sizeof(ov), "%s/ov", f->tmp);
+		build_dir(f->root, ov, 1500000000, &b);
+	}
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_memory(a, b.p, b.n), ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+
+		if (!strcmp(p, "etc/conf")) {	/* later wins, normalised */
+			assert_int_equal(archive_entry_size(e), 4);
+			assert_int_equal(archive_entry_uid(e), 0);
+			assert_int_equal(archive_entry_mode(e) & 07777, 0644);
+			seen++;
+		} else if (!strcmp(p, "etc/")) {	/* existing dir keeps its mode */
+			assert_int_equal(archive_entry_mode(e) & 07777, 0755);
+			seen++;
+		} else if (!strcmp(p, "new/run")) {
+			assert_int_equal(archive_entry_mode(e) & 07777, 0755);
+			assert_int_equal(archive_entry_uid(e), 0);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 3);
+	archive_read_free(a);
+	free(b.p);
+}
+
+/* Write a tar with one hostile entry; layer_add_tar must refuse it. */
+static void
+refuse(struct fx *f, const char *name, int type, const char *link, const char *expect)
+{
+	char tarf[4096];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct layer l;
+	int fd;
+
+	snprintf(tarf, sizeof(tarf), "%s/evil.tar", f->tmp);
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, tarf), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "ok");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 0);
+	archive_write_header(a, e);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, 0644);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(e, link);
+	else if (link)
+		archive_entry_set_hardlink(e, link);
+	archive_write_header(a, e);
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+
+	fd = open(tarf, O_RDONLY);
+	layer_init(&l);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+	if (!strstr(l.err, expect))
+		fail_msg("'%s' does not say '%s'", l.err, expect);
+	close(fd);
+	layer_free(&l);
+}
+
+static void
+test_escapes_refused(void **state)
+{
+	struct fx *f = *state;
+	struct layer l;
+
+	refuse(f, "../etc/passwd", AE_IFREG, NULL, "path leaves the root");
+	refuse(f, "a/../../x", AE_IFREG, NULL, "path leaves the root");
+	refuse(f, "hard", AE_IFREG, "../../etc/shadow", "leaves the root");
+	refuse(f, "hard", AE_IFREG, "not-there", "not earlier in the stream");
+	refuse(f, "usr/up", AE_IFLNK, "../../../etc", "climbs above the image root");
+	/* the same from a directory */
+	assert_int_equal(tu_sh("ln -s ../../../../x '%s/usr/bin/bad'", f->root), 0);
+	layer_init(&l);
+	assert_int_equal(layer_add_dir(&l, f->root, 0), -1);
+	assert_non_null(strstr(l.err, "usr/bin/bad: symlink target '../../../../x' climbs above"));
+	layer_free(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_order_and_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_equals_tar_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escapes_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("layer", tests, NULL, NULL);
+}
