@@ -3,12 +3,27 @@
 
 include mk/defs.mk
 include mk/helpers.mk
+include mk/image.mk
 include mk/check.mk
+include mk/bench.mk
 
 .DEFAULT_GOAL := help
 
+## help              this list
 help:
 	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)
+	@echo "Images: $(foreach i,$(ALL_IMAGES),$(IMG_DIR_$(i)))"
 PHONY += help
+
+## deps              install the build and test dependencies (Debian/Ubuntu, as root)
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+PHONY += deps
+
+## clean             remove $(O) (the helpers, stamps, logs, image archives)
+clean:
+	rm -rf $(O)
+PHONY += clean
 
 .PHONY: $(PHONY)

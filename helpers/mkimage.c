@@ -155,8 +155,12 @@ main(int argc, char **argv)
 	}
 
 	layer_init(&layer);
-	snprintf(outdir, sizeof(outdir), "%s", out);
-	snprintf(outdir, sizeof(outdir), "%s", dirname(outdir));
+	{
+		char tmp[4096];
+
+		snprintf(tmp, sizeof(tmp), "%s", out);
+		snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	}
 	if (rootfs && layer_add_dir(&layer, rootfs, 0))
 		tool_die("%s", layer.err);
 	if (tar) {

@@ -1,0 +1,183 @@
+# image.mk: the engine. An image is a directory with a Makefile that sets
+# NAME_* variables and ends with $(eval $(image)); this file gives it seven
+# stamped stages and its targets. NAME is the directory's name, upper-cased
+# with '-' as '_' for the variables (images/php-fpm -> PHP_FPM_PACKAGES).
+#
+# The rule for the defines below: inside an $(eval)'ed define, $(1), $(2)
+# and $(3) take one '$' (expanded when the image is defined); everything
+# else takes '$$' (expanded when make runs the rule).
+
+include mk/engine-docker.mk
+
+STAGES := portage world-rebuild emerge-root glibc unmerge prune scratch
+CONTAINER_STAGES := $(filter-out scratch,$(STAGES))
+IMAGE_DIRS ?= images tests/images
+
+## Variables an image sets (as NAME_VAR in images/NAME/Makefile):
+##   PACKAGES             atoms emerged into the image's ROOT (required)
+##   USE                  USE flags for the builder and ROOT (make.conf USE)
+##   MAKE_CONF            extra make.conf lines, ';'-separated
+##   RUNTIME_FROM_BUILDER packages copied from the builder (default sys-libs/glibc)
+##   UNMERGE              packages removed from ROOT by their CONTENTS
+##   PRUNE                paths (globs) deleted from ROOT (default: docs, man, info,
+##                        headers, pkgconfig, static libs, portage state, the VDB)
+##   KEEP                 paths PRUNE must not delete
+##   POST_PRUNE           shell commands run in the builder after PRUNE, ROOT=/destination
+##   TAG                  the loaded image (default NAME:latest)
+##   STAGE3_IMAGE PORTAGE_IMAGE   builder bases (default gentoo/stage3:latest,
+##                        gentoo/portage:latest); pin to dated tags or digests
+##   PLATFORM             builder platform (default linux/amd64)
+##   COMPRESS             layer compression: gzip (default), zstd, none
+## Global knobs: DOCKER=docker|podman, O=build, JOBS=N, V=1, IMAGE_DIRS.
+
+STAGE3_IMAGE ?= gentoo/stage3:latest
+PORTAGE_IMAGE ?= gentoo/portage:latest
+PLATFORM ?= linux/amd64
+COMPRESS ?= gzip
+JOBS ?= $(shell nproc)
+DEFAULT_PRUNE := /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-doc \
+	/usr/include /usr/lib*/pkgconfig /usr/share/pkgconfig \
+	/lib*/*.a /usr/lib*/*.a /usr/lib*/*.la /usr/lib*/debug \
+	/var/db/pkg /var/cache/edb /var/lib/portage /var/lib/gentoo /var/tmp/portage \
+	/var/cache/distfiles /var/cache/binpkgs /etc/portage
+IMAGE_VARS := PACKAGES USE MAKE_CONF RUNTIME_FROM_BUILDER UNMERGE PRUNE KEEP POST_PRUNE \
+	TAG STAGE3_IMAGE PORTAGE_IMAGE PLATFORM COMPRESS
+
+upper = $(shell echo '$(1)' | tr 'a-z-' 'A-Z_')
+# $(call iv,NAME,VAR): an image's variable
+iv = $($(IMG_VAR_$(1))_$(2))
+shq = '$(subst ','\'',$(1))'
+define NL
+
+
+endef
+
+define inner-image
+ifneq ($$(IMG_DIR_$(1)),)
+$$(error $(3): an image named '$(1)' is already defined by $$(IMG_DIR_$(1)))
+endif
+ifeq ($$(strip $$($(2)_PACKAGES)),)
+$$(error $(3)/Makefile: $(2)_PACKAGES is empty; name the packages to emerge into the image)
+endif
+$(2)_USE ?=
+$(2)_MAKE_CONF ?=
+$(2)_RUNTIME_FROM_BUILDER ?= sys-libs/glibc
+$(2)_UNMERGE ?=
+$(2)_PRUNE ?= $$(DEFAULT_PRUNE)
+$(2)_KEEP ?=
+$(2)_POST_PRUNE ?=
+$(2)_TAG ?= $(1):latest
+$(2)_STAGE3_IMAGE ?= $$(STAGE3_IMAGE)
+$(2)_PORTAGE_IMAGE ?= $$(PORTAGE_IMAGE)
+$(2)_PLATFORM ?= $$(PLATFORM)
+$(2)_COMPRESS ?= $$(COMPRESS)
+ALL_IMAGES += $(1)
+IMG_VAR_$(1) := $(2)
+IMG_DIR_$(1) := $(3)
+
+$(3): $(O)/$(1)/.stamp-scratch
+$(addprefix $(3)/,$(STAGES)): $(3)/%: $(O)/$(1)/.stamp-%
+$(addprefix $(3)/,$(addsuffix -redo,$(STAGES))): $(3)/%-redo:
+	$$(Q)rm -f $$(addprefix $(O)/$(1)/.stamp-,$$(call stages-from,$$*))
+	$$(Q)$$(MAKE) $(3)
+$(3)/shell:
+	$$(Q)snap=$$$$(for s in $$(call reverse,$$(CONTAINER_STAGES)); do \
+		[ -e $(O)/$(1)/.stamp-$$$$s ] && { echo scratchmerge/$(1):$$$$s; break; }; done); \
+	[ -n "$$$$snap" ] || { echo "$(3): no stage has run yet: make $(3)/portage first" >&2; exit 1; }; \
+	echo ">>> $(1): shell in $$$$snap (ROOT is /destination; changes are not kept)"; \
+	$$(ENGINE) run --rm -it $$(ENGINE_RUN_FLAGS) --network $$(NETWORK) $$$$snap /bin/sh
+$(3)/test: $(O)/$(1)/.stamp-scratch
+	$$(Q)if [ -x $(3)/test ]; then $(3)/test $$(call iv,$(1),TAG); \
+	else echo "$(3): no test script (an executable $(3)/test gets the image reference as \$$$$1)"; fi
+$(3)/clean:
+	$$(call msg,CLEAN,$(1))
+	$$(Q)for s in $(STAGES); do $$(ENGINE) rmi scratchmerge/$(1):$$$$s > /dev/null 2>&1 || true; done
+	$$(Q)rm -rf $(O)/$(1)
+PHONY += $(3) $(addprefix $(3)/,$(STAGES) $(addsuffix -redo,$(STAGES)) shell test clean)
+endef
+image = $(call inner-image,$(IMAGE_NAME),$(IMAGE_VAR),$(IMAGE_DIR))
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# the stages from STAGE to the end
+stages-from = $(wordlist $(call stage-index,$(1)),$(words $(STAGES)),$(STAGES))
+stage-index = $(words $(call upto,$(1),$(STAGES)))
+upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call upto,$(1),$(wordlist 2,$(words $(2)),$(2))))
+
+# Read every image definition.
+define include-image
+IMAGE_DIR := $(1)
+IMAGE_NAME := $(notdir $(1))
+IMAGE_VAR := $(call upper,$(notdir $(1)))
+include $(1)/Makefile
+endef
+IMAGE_MAKEFILES := $(wildcard $(addsuffix /*/Makefile,$(IMAGE_DIRS)))
+$(foreach m,$(IMAGE_MAKEFILES),$(eval $(call include-image,$(patsubst %/Makefile,%,$(m)))))
+
+## images            build every image (not the test fixtures) in parallel with -j
+IMAGES := $(foreach i,$(ALL_IMAGES),$(if $(filter tests/images/%,$(IMG_DIR_$(i))),,$(i)))
+images: $(foreach i,$(IMAGES),$(IMG_DIR_$(i)))
+PHONY += images
+
+# --- option files: what each stage reads, rewritten only when it changes ---
+# They are written while make reads this file (not by rules), for the
+# images named on the command line only, so that `make -q` answers exactly.
+goal-image = $(strip $(foreach i,$(ALL_IMAGES),$(if $(filter $(IMG_DIR_$(i)) $(IMG_DIR_$(i))/%,$(1)),$(i))))
+WANTED := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(call goal-image,$(g))) \
+	$(if $(filter images,$(MAKECMDGOALS)),$(IMAGES)))
+
+ifneq ($(WANTED),)
+FACTS := $(shell $(TOP)/mk/image-facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
+fact = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FACTS)))
+BASES := $(sort $(foreach i,$(WANTED),$(call iv,$(i),STAGE3_IMAGE) $(call iv,$(i),PORTAGE_IMAGE)))
+BASE_IDS := $(call engine-ids,$(BASES))
+ifneq ($(filter FAILED,$(BASE_IDS)),)
+$(error cannot get the base images of $(WANTED) (see above))
+endif
+base-id = $(patsubst $(1)=%,%,$(filter $(1)=%,$(BASE_IDS)))
+opt = SM_$(1)=$(call shq,$(2))$(NL)
+
+opts-portage = $(call opt,ENGINE,$(ENGINE))$(call opt,STAGE3_IMAGE,$(call iv,$(1),STAGE3_IMAGE))$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE)))$(call opt,PORTAGE_IMAGE,$(call iv,$(1),PORTAGE_IMAGE))$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))$(call opt,PLATFORM,$(call iv,$(1),PLATFORM))$(call opt,USE,$(call iv,$(1),USE))$(call opt,MAKE_CONF,$(call iv,$(1),MAKE_CONF))$(call opt,PORTAGE_DIR_HASH,$(call fact,$(IMG_DIR_$(1)):portage))$(call opt,SCRIPT_HASH,$(call fact,stage:portage))
+opts-world-rebuild = $(call opt,SCRIPT_HASH,$(call fact,stage:world-rebuild))
+opts-emerge-root = $(call opt,PACKAGES,$(call iv,$(1),PACKAGES))$(call opt,SCRIPT_HASH,$(call fact,stage:emerge-root))$(call opt,NOOP_HASH,$(call fact,noop))
+opts-glibc = $(call opt,SCRIPT_HASH,$(call fact,stage:glibc))$(call opt,RUNTIME_FROM_BUILDER,$(call iv,$(1),RUNTIME_FROM_BUILDER))$(call opt,HELPERS_HASH,$(call fact,helpers))
+opts-unmerge = $(call opt,SCRIPT_HASH,$(call fact,stage:unmerge))$(call opt,UNMERGE,$(call iv,$(1),UNMERGE))$(call opt,HELPERS_HASH,$(call fact,helpers))
+opts-prune = $(call opt,SCRIPT_HASH,$(call fact,stage:prune))$(call opt,PRUNE,$(call iv,$(1),PRUNE))$(call opt,KEEP,$(call iv,$(1),KEEP))$(call opt,POST_PRUNE,$(call iv,$(1),POST_PRUNE))
+opts-scratch = $(call opt,TAG,$(call iv,$(1),TAG))$(call opt,COMPRESS,$(call iv,$(1),COMPRESS))$(call opt,YAML_HASH,$(call fact,$(IMG_DIR_$(1)):yaml))$(call opt,ROOTFS_HASH,$(call fact,$(IMG_DIR_$(1)):rootfs))$(call opt,TEST_HASH,$(call fact,$(IMG_DIR_$(1)):test))$(call opt,SOURCE_DATE_EPOCH,$(call fact,$(IMG_DIR_$(1)):sde))$(call opt,HELPERS_HASH,$(call fact,helpers))
+
+write-opts = $(foreach s,$(STAGES),$(file >$(O)/$(1)/.opts-$(s).new,$(call opts-$(s),$(1))))
+$(shell mkdir -p $(addprefix $(O)/,$(WANTED)))
+$(foreach i,$(WANTED),$(call write-opts,$(i)))
+$(shell for f in $(foreach i,$(WANTED),$(foreach s,$(STAGES),$(O)/$(i)/.opts-$(s))); do \
+	if cmp -s "$$f.new" "$$f"; then rm -f "$$f.new"; else mv -f "$$f.new" "$$f"; fi; done)
+endif
+
+# --- the stages: one rule each, for every image ---
+STAGE_DEPS := | $(HELPERS_STATIC) $(O)/bin/mkimage
+prev-stage = $(word $(words $(call upto,$(1),$(STAGES))),x $(STAGES))
+RUN_STAGE = $(TOP)/mk/run-stage
+
+# $(call container-stage,STAGE)
+define container-stage
+$(O)/%/.stamp-$(1): $(if $(filter portage,$(1)),,$(O)/%/.stamp-$(call prev-stage,$(1))) $(O)/%/.opts-$(1) $(STAGE_DEPS)
+	@rm -f $$@
+	$$(Q)SM_JOBS=$$(JOBS) V=$$(V) $$(RUN_STAGE) $$* $(1) \
+		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),scratchmerge/$$*:$(call prev-stage,$(1))) \
+		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(call iv,$$*,PORTAGE_IMAGE) $$(IMG_DIR_$$*) \
+		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only))
+	@touch $$@
+endef
+$(foreach s,$(CONTAINER_STAGES),$(eval $(call container-stage,$(s))))
+
+$(O)/%/.stamp-scratch: $(O)/%/.stamp-prune $(O)/%/.opts-scratch $(STAGE_DEPS)
+	@rm -f $@
+	$(Q)V=$(V) $(TOP)/mk/scratch $* $(IMG_DIR_$*) $(call iv,$*,TAG) $(call iv,$*,COMPRESS) \
+		$(call fact,$(IMG_DIR_$*):sde) $(O)
+	@touch $@
+
+## images/NAME            build every stage that is out of date, load NAME:latest
+## images/NAME/STAGE      build up to and including STAGE
+## images/NAME/STAGE-redo force STAGE (and everything after it) to run again
+## images/NAME/shell      interactive shell in the newest snapshot of the image
+## images/NAME/test       run images/NAME/test against the loaded image
+## images/NAME/clean      remove its stamps, snapshots and outputs (caches stay)
+## Stages: portage world-rebuild emerge-root glibc unmerge prune scratch

@@ -1,0 +1,175 @@
+# The framework end to end on the fixture builder (real engine, real
+# helpers, real stamps; only emerge is a test double): all seven stages,
+# the rebuild matrix, failures and resuming, Ctrl-C, reproducible digests,
+# parallel builds, and DOCKER=podman.
+. "$(dirname "$0")/lib.sh"
+
+if ! have docker; then
+	skip "framework (docker)" "no docker engine answering"
+	summary
+	exit
+fi
+"$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null || { echo "mkfixture failed"; exit 1; }
+
+IMG=$T_TMP/images
+OUT=$T_TMP/out
+cp -a "$TOP/tests/images" "$IMG"
+# the helpers are already built: reuse them rather than compile again
+mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
+MK=(make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
+HELLO=$IMG/fx-hello
+
+# sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
+sm() {
+	"${MK[@]}" "$@" > "$T_TMP/last" 2>&1
+}
+# the stages that ran in the last make, for one image
+ran() {
+	sed -n "s/^>>> $1 \([a-z-]*\)$/\1/p" "$T_TMP/last" | paste -sd' '
+}
+layer_list() {	# the files of the image archive's layer
+	local a=$OUT/fx-hello/image.tar m l
+	m=$(tar -xOf "$a" index.json | jq -r '.manifests[0].digest' | cut -d: -f2)
+	l=$(tar -xOf "$a" "blobs/sha256/$m" | jq -r '.layers[0].digest' | cut -d: -f2)
+	tar -xOf "$a" "blobs/sha256/$l" | tar -tzf -
+}
+run_hello() { docker run --rm --network none scratchmerge-test/fx-hello:latest "$@" 2>&1; }
+ALL="portage world-rebuild emerge-root glibc unmerge prune scratch"
+
+# --- a cold build through all seven stages ---
+docker rmi -f scratchmerge-test/fx-hello:latest > /dev/null 2>&1
+"${MK[@]}" "$HELLO/clean" > /dev/null 2>&1
+check "cold build of fx-hello" sm "$HELLO"
+expect "all seven stages ran" "$ALL" "$(ran fx-hello)"
+expect "the dynamically linked program runs FROM scratch (glibc stage worked)" \
+	"hello from a FROM-scratch image (from-cmd) conf: rootfs overlay works" "$(run_hello)"
+layer_list > "$T_TMP/files"
+check "no headers, static libs, man pages or docs (but KEEP)" \
+	bash -c "! grep -E '^usr/include|\.a$|^usr/share/man|^usr/share/doc/hello' '$T_TMP/files'"
+check "KEEP kept its path" grep -qx usr/share/doc/glibc-fixture/README "$T_TMP/files"
+check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|usr/bin/extra' '$T_TMP/files'"
+check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
+check "the lib -> usr/lib symlink of the builder is a symlink in the image" \
+	bash -c "tar -xOf '$OUT/fx-hello/image.tar' >/dev/null; grep -qx lib '$T_TMP/files'"
+check "the stage logs are kept" test -s "$OUT/fx-hello/emerge-root.log"
+
+# --- nothing changed: nothing runs ---
+check "second make" sm "$HELLO"
+expect "a second make runs no stage" "" "$(ran fx-hello)"
+check "make -q says up to date" "${MK[@]}" -q "$HELLO"
+
+# --- the rebuild matrix ---
+sm "$HELLO" 'FX_HELLO_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
+expect "a PRUNE change reruns prune and scratch only" "prune scratch" "$(ran fx-hello)"
+layer_list > "$T_TMP/files"
+check "the newly pruned path is gone" bash -c "! grep -q '^usr/share/hello/' '$T_TMP/files'"
+sm "$HELLO"
+expect "PRUNE back: prune and scratch again" "prune scratch" "$(ran fx-hello)"
+
+sm "$HELLO" FX_HELLO_USE=other-flags
+expect "a USE change reruns from portage on" "$ALL" "$(ran fx-hello)"
+docker create --name sm-use-probe scratchmerge-test/fx-hello:latest > /dev/null
+expect "the new USE reached the image" "other-flags" \
+	"$(docker cp sm-use-probe:/etc/hello-1.0-r1/use-flags - | tar -xOf - | xargs)"
+docker rm sm-use-probe > /dev/null
+sm "$HELLO"
+expect "USE back: from portage on again" "$ALL" "$(ran fx-hello)"
+
+touch "$HELLO/image.yaml"
+sm "$HELLO"
+expect "touching image.yaml without changing it reruns nothing" "" "$(ran fx-hello)"
+printf '  org.example.changed: "yes"\n' >> "$HELLO/image.yaml"
+sm "$HELLO"
+expect "an image.yaml change reruns scratch only" "scratch" "$(ran fx-hello)"
+expect "the new label is in the loaded image" yes \
+	"$(docker inspect scratchmerge-test/fx-hello:latest --format '{{index .Config.Labels "org.example.changed"}}')"
+
+echo "changed overlay" > "$HELLO/rootfs/etc/hello.conf"
+sm "$HELLO"
+expect "a rootfs/ change reruns scratch only" "scratch" "$(ran fx-hello)"
+expect "the new rootfs file is in the image" \
+	"hello from a FROM-scratch image (x) conf: changed overlay" "$(run_hello x)"
+
+sm "$HELLO"
+expect "nothing changed: nothing runs" "" "$(ran fx-hello)"
+
+# --- a failing stage: named, no stamp, no snapshot, a fixed rerun resumes ---
+sm "$HELLO" FX_HELLO_PACKAGES=app-misc/nope
+rc=$?
+expect "an unknown package fails make" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
+check "the failure names image, stage and log" \
+	grep -q "fx-hello: stage emerge-root failed: exit status 1" "$T_TMP/last"
+check "... and shows the log's last lines" grep -q 'there are no ebuilds to satisfy "app-misc/nope"' "$T_TMP/last"
+check "... and the log file" grep -q "full log: $OUT/fx-hello/emerge-root.log" "$T_TMP/last"
+check "no stamp for the failed stage" test ! -e "$OUT/fx-hello/.stamp-emerge-root"
+check "no snapshot of the failed stage" bash -c "! docker image inspect scratchmerge/fx-hello:emerge-root >/dev/null 2>&1"
+check "no container left behind" bash -c "! docker ps -a --format '{{.Names}}' | grep -q scratchmerge-fx-hello"
+sm "$HELLO"
+expect "the fixed rerun resumes at the failed stage" "emerge-root glibc unmerge prune scratch" "$(ran fx-hello)"
+
+# --- redo ---
+sm "$HELLO/unmerge-redo"
+expect "STAGE-redo reruns that stage and the ones after it" "unmerge prune scratch" "$(ran fx-hello)"
+
+# --- Ctrl-C in the middle of a stage ---
+# in a session of its own, as a terminal would run it: Ctrl-C goes to make's
+# group; SIGINT back to its default (a background job of a script ignores it)
+setsid env --default-signal=INT "${MK[@]}" "$HELLO" FX_HELLO_PACKAGES="app-misc/hello app-misc/slow" > "$T_TMP/int" 2>&1 &
+mpid=$!
+for _ in $(seq 60); do
+	docker ps --format '{{.Names}}' | grep -q scratchmerge-fx-hello-emerge-root && break
+	sleep 0.5
+done
+check "the slow stage is running" bash -c "docker ps --format '{{.Names}}' | grep -q scratchmerge-fx-hello-emerge-root"
+kill -INT -- -$mpid
+wait $mpid
+check "interrupted make reports it" grep -q "interrupted" "$T_TMP/int"
+sleep 1
+check "Ctrl-C leaves no container" bash -c "! docker ps -a --format '{{.Names}}' | grep -q scratchmerge-fx-hello"
+check "Ctrl-C leaves no stamp and no snapshot of the stage" \
+	bash -c "test ! -e '$OUT/fx-hello/.stamp-emerge-root' && ! docker image inspect scratchmerge/fx-hello:emerge-root >/dev/null 2>&1"
+
+# --- a clean rebuild gives the same digest ---
+sm "$HELLO"
+d1=$(cat "$OUT/fx-hello/digest")
+sm "$HELLO/clean"
+check "clean removes stamps and snapshots" bash -c \
+	"test ! -e '$OUT/fx-hello' && ! docker image inspect scratchmerge/fx-hello:portage >/dev/null 2>&1"
+sm "$HELLO"
+expect "a clean rebuild runs every stage" "$ALL" "$(ran fx-hello)"
+expect "a clean rebuild gives the same image digest" "$d1" "$(cat "$OUT/fx-hello/digest" 2>/dev/null)"
+
+check "make TARGET/test runs the smoke test" "${MK[@]}" "$HELLO/test"
+
+# --- two images in parallel ---
+sm "$HELLO/clean"
+sm "$IMG/fx-second/clean"
+check "make -j2 images builds both" sm -j2 images
+expect "fx-hello ran every stage" "$ALL" "$(ran fx-hello)"
+expect "fx-second ran every stage" "$ALL" "$(ran fx-second)"
+expect "fx-second runs" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
+	"$(docker run --rm --network none scratchmerge-test/fx-second:latest 2>&1)"
+expect "fx-hello built beside it is still right" \
+	"hello from a FROM-scratch image (from-cmd) conf: changed overlay" "$(run_hello)"
+
+# --- DOCKER=podman: the same pipeline ---
+if have podman; then
+	"$TOP/tests/fixtures/builder/mkfixture" podman > /dev/null
+	PO=$T_TMP/out-podman
+	mkdir -p "$PO" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$PO/" 2> /dev/null
+	"${MK[@]}" O="$PO" DOCKER=podman "$IMG/fx-second/clean" > /dev/null 2>&1
+	check "DOCKER=podman builds fx-second" sm O="$PO" DOCKER=podman "$IMG/fx-second"
+	expect "podman ran every stage" "$ALL" "$(ran fx-second)"
+	expect "podman runs the image" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
+		"$("${PODMAN_RUN[@]}" scratchmerge-test/fx-second:latest 2>&1)"
+	sm O="$PO" DOCKER=podman "$IMG/fx-second"
+	expect "podman: a second make runs nothing" "" "$(ran fx-second)"
+	expect "docker and podman builds give the same digest" "$(cat "$OUT/fx-second/digest")" "$(cat "$PO/fx-second/digest")"
+	"${MK[@]}" O="$PO" DOCKER=podman "$IMG/fx-second/clean" > /dev/null 2>&1
+else
+	skip "DOCKER=podman" "podman is not installed"
+fi
+
+"${MK[@]}" "$HELLO/clean" "$IMG/fx-second/clean" > /dev/null 2>&1
+docker rmi -f scratchmerge-test/fx-hello:latest scratchmerge-test/fx-second:latest > /dev/null 2>&1
+summary
