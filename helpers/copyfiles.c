@@ -5,13 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/copy.h"
 #include "tool.h"
 
 static const char usage_text[] =
-	"copyfiles --from SRC_ROOT --to DEST_ROOT [-0] [--ignore-missing] [-v] < LIST\n"
+	"copyfiles --from SRC_ROOT --to DEST_ROOT [-0] [--ignore-missing] [-v] [--jobs N] < LIST\n"
 	"  LIST: one path per line (NUL-separated with -0), as `vdb files` prints them\n";
+
+static int async_errors;
+
+/* a failure in a worker thread (called under the pool's lock) */
+static void
+async_error(const char *path, int err, const char *why, void *arg)
+{
+	(void)arg;
+	async_errors++;
+	errno = err;
+	if (why)
+		tool_warn("/%s %s", path, why);
+	else
+		tool_warn("/%s:", path);
+}
 
 int
 main(int argc, char **argv)
@@ -22,24 +38,32 @@ main(int argc, char **argv)
 		{ "null", no_argument, NULL, '0' },
 		{ "ignore-missing", no_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL;
 	int c, sep = '\n', ignore_missing = 0, verbose = 0, status = 0;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN);
 	struct copy_ctx ctx;
 	char *line = NULL;
 	size_t cap = 0, missing = 0;
 	ssize_t n;
 
 	tool_name = "copyfiles";
-	while ((c = getopt_long(argc, argv, "f:t:0ivh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:t:0ivj:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case '0': sep = '\0'; break;
 		case 'i': ignore_missing = 1; break;
 		case 'v': verbose = 1; break;
+		case 'j':
+			threads = strtol(optarg, NULL, 10);
+			if (threads < 1 || threads > 64)
+				tool_die("--jobs %s: want 1 to 64", optarg);
+			threads = threads == 1 ? 0 : threads;
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: tool_usage(usage_text);
 		}
@@ -48,6 +72,8 @@ main(int argc, char **argv)
 		tool_usage(usage_text);
 	if (copy_init(&ctx, from, to))
 		tool_die("%s:", ctx.where);
+	ctx.threads = threads;
+	ctx.on_error = async_error;
 	while ((n = getdelim(&line, &cap, sep, stdin)) > 0) {
 		if (line[n - 1] == sep)
 			line[--n] = '\0';
@@ -75,7 +101,8 @@ main(int argc, char **argv)
 	}
 	free(line);
 	if (copy_finish(&ctx)) {
-		tool_warn("setting directory times in %s:", to);
+		if (!async_errors)
+			tool_warn("setting directory times in %s:", to);
 		status = 1;
 	}
 	if (verbose)

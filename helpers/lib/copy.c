@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -54,6 +57,7 @@ copy_init(struct copy_ctx *c, const char *src, const char *dst)
 		return fail(c, dst, NULL, e);
 	}
 	strcpy(c->last_parent, "\x01");	/* matches nothing */
+	c->umask = umask(0);	/* modes are set exactly as in the source */
 	return 0;
 }
 
@@ -167,26 +171,38 @@ defer_dir_time(struct copy_ctx *c, const char *rel, const struct stat *st)
 	return 0;
 }
 
-/* Owner, mode, xattrs of directory BASE in DPFD from source ST/SRCREL. */
+/* Owner, mode, xattrs of directory BASE in DPFD from source ST/REL. */
 static int
 dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel, const struct stat *st)
 {
-	int sfd, dfd, r = 0;
+	char spath[4200], list[65536], val[65536];
+	ssize_t n;
 
 	if (!owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)) ||
 	    fchmodat(dpfd, base, st->st_mode & 07777, 0))
 		return -1;
-	sfd = openat(c->srcfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	dfd = openat(dpfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0 || dfd < 0)
-		r = -1;
-	else
-		r = copy_xattrs(sfd, dfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (dfd >= 0)
+	/* the source's xattrs by path, without opening it; DEST is opened
+	 * only when there is something to set */
+	snprintf(spath, sizeof(spath), "/proc/self/fd/%d/%s", c->srcfd, *rel ? rel : ".");
+	n = llistxattr(spath, list, sizeof(list));
+	if (n > 0) {
+		int dfd = openat(dpfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dfd < 0)
+			return -1;
+		for (char *k = list; k < list + n; k += strlen(k) + 1) {
+			ssize_t v = lgetxattr(spath, k, val, sizeof(val));
+
+			if (v < 0 || (fsetxattr(dfd, k, val, v, 0) && errno != ENOTSUP)) {
+				close(dfd);
+				return -1;
+			}
+		}
 		close(dfd);
-	return r ? r : defer_dir_time(c, rel, st);
+	} else if (n < 0 && errno != ENOTSUP && errno != ENODATA) {
+		return -1;
+	}
+	return defer_dir_time(c, rel, st);
 }
 
 /* Make sure DEST has a directory at canonical REL (its parent, DPFD, is
@@ -196,20 +212,20 @@ ensure_dir(struct copy_ctx *c, int dpfd, const char *base, const char *rel, cons
 {
 	struct stat dst;
 
-	if (fstatat(dpfd, base, &dst, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(dst.st_mode))
-			return 0;
-		if (S_ISLNK(dst.st_mode))
-			return fail(c, rel, "is a symlink in the destination where the source has a directory; refusing to follow it", ELOOP);
-		return fail(c, rel, "is a file in the destination where the source has a directory", ENOTDIR);
+	if (mkdirat(dpfd, base, st->st_mode & 0777) == 0) {
+		if (dir_meta(c, dpfd, base, rel, st))
+			return fail(c, rel, NULL, errno);
+		return 0;
 	}
-	if (errno != ENOENT)
+	if (errno != EEXIST)
 		return fail(c, rel, NULL, errno);
-	if (mkdirat(dpfd, base, 0700))
+	if (fstatat(dpfd, base, &dst, AT_SYMLINK_NOFOLLOW))
 		return fail(c, rel, NULL, errno);
-	if (dir_meta(c, dpfd, base, rel, st))
-		return fail(c, rel, NULL, errno);
-	return 0;
+	if (S_ISDIR(dst.st_mode))
+		return 0;
+	if (S_ISLNK(dst.st_mode))
+		return fail(c, rel, "is a symlink in the destination where the source has a directory; refusing to follow it", ELOOP);
+	return fail(c, rel, "is a file in the destination where the source has a directory", ENOTDIR);
 }
 
 static int
@@ -237,6 +253,19 @@ ensure_symlink(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
 	return 0;
 }
 
+/* Make DFD (canonical path CANON) the current parent of listed PARENT. */
+static int
+remember(struct copy_ctx *c, const char *parent, const char *canon, int dfd)
+{
+	struct stat st;
+
+	c->last_dfd = dfd;
+	c->last_sgid = fstat(dfd, &st) == 0 && (st.st_mode & S_ISGID);
+	snprintf(c->last_parent, sizeof(c->last_parent), "%s", parent);
+	snprintf(c->last_canon, sizeof(c->last_canon), "%s", canon);
+	return 0;
+}
+
 /* Resolve the parent directory of REL in the source, as if the source
  * root were "/", mirroring every directory and symlink met on the way into
  * DEST. Leaves the canonical parent in c->last_canon and an O_PATH fd of
@@ -247,12 +276,26 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 	char todo[8192], cur[4096] = "", cand[4096], target[4096];
 	int dfd, links = 0;
 
+	const char *known;
+
 	if (!strcmp(parent, c->last_parent))
 		return 0;
 	if (c->last_dfd >= 0)
 		close(c->last_dfd);
 	c->last_dfd = -1;
 	strcpy(c->last_parent, "\x01");
+	/* resolved before: one openat2 that refuses any symlink on the way
+	 * (the canonical path has none; one that appeared since is refused) */
+	if ((known = strset_get(&c->canon, parent))) {
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+		};
+
+		dfd = (int)syscall(SYS_openat2, c->dstfd, *known ? known : ".", &how, sizeof(how));
+		if (dfd >= 0)
+			return remember(c, parent, known, dfd);
+	}
 	snprintf(todo, sizeof(todo), "%s", parent);
 	if ((dfd = openat(c->dstfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(c, "", NULL, errno);
@@ -335,10 +378,16 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 		dfd = nfd;
 		strcpy(cur, cand);
 	}
-	c->last_dfd = dfd;
-	snprintf(c->last_parent, sizeof(c->last_parent), "%s", parent);
-	snprintf(c->last_canon, sizeof(c->last_canon), "%s", cur);
-	return 0;
+	if (!known) {
+		char *dup = strdup(cur);
+
+		if (!dup || strset_add(&c->canon, parent, dup) < 0) {
+			free(dup);
+			close(dfd);
+			return fail(c, parent, NULL, ENOMEM);
+		}
+	}
+	return remember(c, parent, cur, dfd);
 }
 
 /* Remove what DEST has at BASE unless it is a directory (kept: a directory
@@ -358,31 +407,178 @@ clear_slot(int dpfd, const char *base, int *is_dir)
 	return unlinkat(dpfd, base, 0);
 }
 
+/* Open DEST/REL for writing, new, with mode MODE: REL is canonical, so
+ * any symlink on the way is refused. What is in the way is replaced, a
+ * directory is not (EISDIR). */
 static int
-copy_reg(struct copy_ctx *c, int dpfd, const char *base, const char *srel,
-	 const char *drel, const struct stat *st)
+create_in_dest(struct copy_ctx *c, const char *rel, mode_t mode)
+{
+	struct open_how how = {
+		.flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		.mode = mode,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = (int)syscall(SYS_openat2, c->dstfd, rel, &how, sizeof(how));
+		struct stat d;
+
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		if (fstatat(c->dstfd, rel, &d, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(d.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		if (unlinkat(c->dstfd, rel, 0) && errno != ENOENT)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Copy regular file REL (canonical, the same path in both roots). SGID:
+ * its directory in DEST is setgid. Safe to run in several threads. */
+static int
+copy_reg(struct copy_ctx *c, const char *rel, const struct stat *st, int sgid)
 {
 	int in, out, r = -1;
 
-	if ((in = openat(c->srcfd, srel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((in = openat(c->srcfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -1;
-	out = openat(dpfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0)
+	/* created with its final permission bits (umask is 0) */
+	if ((out = create_in_dest(c, rel, st->st_mode & 0777)) < 0)
 		goto done;
-	if (copy_data(in, out, st->st_size) ||
-	    !owner_ok(fchown(out, st->st_uid, st->st_gid)) ||
-	    fchmod(out, st->st_mode & 07777) ||	/* after chown, which clears setuid */
-	    copy_xattrs(in, out) ||			/* after chown, which clears capabilities */
+	if (copy_data(in, out, st->st_size))
+		goto done;
+	/* a new file is ours already unless the directory is setgid */
+	if ((st->st_uid != geteuid() || st->st_gid != getegid() || sgid) &&
+	    !owner_ok(fchown(out, st->st_uid, st->st_gid)))
+		goto done;
+	/* setuid/setgid/sticky after chown, which clears them */
+	if ((st->st_mode & 07000) && fchmod(out, st->st_mode & 07777))
+		goto done;
+	if (copy_xattrs(in, out) ||	/* after chown, which clears capabilities */
 	    futimens(out, (struct timespec[]){ st->st_atim, st->st_mtim }))
 		goto done;
 	r = 0;
-	c->bytes += st->st_size;
+	__atomic_fetch_add(&c->bytes, (unsigned long long)st->st_size, __ATOMIC_RELAXED);
 done:
 	if (out >= 0 && close(out))
 		r = -1;
 	close(in);
-	(void)drel;
 	return r;
+}
+
+/* --- the workers: regular files copied in parallel --- */
+
+#define QUEUE 512
+
+struct copy_job {
+	char *rel;
+	struct stat st;
+	int sgid;
+};
+
+struct copy_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t *threads;
+	int nthreads, stop;
+	struct copy_job q[QUEUE];
+	size_t head, len;
+};
+
+static void *
+worker(void *arg)
+{
+	struct copy_ctx *c = arg;
+	struct copy_pool *p = c->pool;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct copy_job j;
+
+		while (!p->len && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->len)
+			break;
+		j = p->q[p->head];
+		p->head = (p->head + 1) % QUEUE;
+		p->len--;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (copy_reg(c, j.rel, &j.st, j.sgid)) {
+			int e = errno;
+
+			pthread_mutex_lock(&p->mu);
+			c->async_failed = 1;
+			if (c->on_error)
+				c->on_error(j.rel, e, e == EISDIR ? "is a directory in the destination but not in the source" : NULL, c->err_arg);
+			pthread_mutex_unlock(&p->mu);
+		}
+		free(j.rel);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int
+pool_start(struct copy_ctx *c)
+{
+	struct copy_pool *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->threads = calloc(c->threads, sizeof(*p->threads)))) {
+		free(p);
+		return -1;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	c->pool = p;
+	for (int i = 0; i < c->threads; i++) {
+		if (pthread_create(&p->threads[i], NULL, worker, c))
+			break;
+		p->nthreads++;
+	}
+	return p->nthreads ? 0 : -1;
+}
+
+static int
+pool_submit(struct copy_ctx *c, const char *rel, const struct stat *st)
+{
+	struct copy_pool *p = c->pool;
+	char *dup = strdup(rel);
+
+	if (!dup)
+		return -1;
+	pthread_mutex_lock(&p->mu);
+	while (p->len == QUEUE)
+		pthread_cond_wait(&p->cv, &p->mu);
+	p->q[(p->head + p->len) % QUEUE] = (struct copy_job){ dup, *st, c->last_sgid };
+	p->len++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+static void
+pool_stop(struct copy_ctx *c)
+{
+	struct copy_pool *p = c->pool;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->threads);
+	free(p);
+	c->pool = NULL;
 }
 
 static int
@@ -432,11 +628,18 @@ copy_path(struct copy_ctx *c, const char *path)
 			return fail(c, rel, c->why, errno);
 		return 0;
 	}
+	c->files++;
+	if (S_ISREG(st.st_mode) && st.st_nlink == 1) {
+		if (c->threads > 0 && (c->pool || pool_start(c) == 0))
+			return pool_submit(c, srel, &st) ? fail(c, rel, NULL, errno) : 0;
+		if (copy_reg(c, srel, &st, c->last_sgid))
+			return fail(c, rel, errno == EISDIR ? "is a directory in the destination but not in the source" : NULL, errno);
+		return 0;
+	}
 	if (clear_slot(c->last_dfd, base, &is_dir))
 		return fail(c, rel, NULL, errno);
 	if (is_dir)
 		return fail(c, rel, "is a directory in the destination but not in the source", EISDIR);
-	c->files++;
 	if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlinkat(c->srcfd, srel, target, sizeof(target) - 1);
 
@@ -459,7 +662,7 @@ copy_path(struct copy_ctx *c, const char *path)
 			return fail(c, rel, NULL, errno);
 	}
 	if (S_ISREG(st.st_mode)) {
-		if (copy_reg(c, c->last_dfd, base, srel, rel, &st))
+		if (copy_reg(c, srel, &st, c->last_sgid))
 			return fail(c, rel, NULL, errno);
 		return 0;
 	}
@@ -471,7 +674,10 @@ copy_path(struct copy_ctx *c, const char *path)
 int
 copy_finish(struct copy_ctx *c)
 {
-	int r = 0;
+	int r;
+
+	pool_stop(c);
+	r = c->async_failed ? -1 : 0;
 
 	for (size_t i = c->ndirs; i-- > 0;) {
 		const char *base;
@@ -496,6 +702,11 @@ copy_finish(struct copy_ctx *c)
 		if (c->links.keys && c->links.keys[i])
 			free(c->links.vals[i]);
 	strset_free(&c->links);
+	for (size_t i = 0; i < c->canon.cap; i++)
+		if (c->canon.keys && c->canon.keys[i])
+			free(c->canon.vals[i]);
+	strset_free(&c->canon);
+	umask(c->umask);
 	if (c->last_dfd >= 0)
 		close(c->last_dfd);
 	close(c->srcfd);

@@ -15,12 +15,15 @@
 #include "strset.h"
 
 struct copy_dirtime;
+struct copy_pool;
 
 struct copy_ctx {
 	int srcfd, dstfd;
 	/* the parent directory of the previous path, cached */
 	char last_parent[4096], last_canon[4096];
-	int last_dfd;
+	int last_dfd, last_sgid;
+	struct strset canon;		/* listed parent -> its canonical path */
+	mode_t umask;
 	struct strset links;		/* "dev:ino" -> dest path of first copy */
 	struct copy_dirtime *dirs;	/* directory times, set at the end */
 	size_t ndirs, capdirs;
@@ -29,13 +32,21 @@ struct copy_ctx {
 	 * does not say it, why */
 	char where[4096];
 	const char *why;
+	/* Regular files may be copied by THREADS workers (0: in the calling
+	 * thread). Their failures come to ON_ERROR, and copy_finish() fails. */
+	int threads;
+	void (*on_error)(const char *path, int err, const char *why, void *arg);
+	void *err_arg;
+	struct copy_pool *pool;
+	int async_failed;
 };
 
 int copy_init(struct copy_ctx *c, const char *src, const char *dst);
 /* Copy one path (absolute or root-relative). 0, or -1 with errno, where
  * and why set. ENOENT means the source path is missing. */
 int copy_path(struct copy_ctx *c, const char *path);
-/* Set the deferred directory times and release everything. */
+/* Wait for the workers, set the deferred directory times, release
+ * everything. -1 if anything failed since copy_init. */
 int copy_finish(struct copy_ctx *c);
 
 #endif

@@ -188,6 +188,47 @@ test_missing_and_dotdot(void **state)
 	assert_int_equal(tu_sh("test -z \"$(ls -A '%s')\"", f->outside), 0);
 }
 
+static int async_seen;
+
+static void
+on_error(const char *path, int err, const char *why, void *arg)
+{
+	(void)path; (void)err; (void)why; (void)arg;
+	async_seen++;
+}
+
+static void
+test_threads(void **state)
+{
+	struct fx *f = *state;
+	char p[4096];
+	struct stat st;
+
+	/* many files through two workers: same result as in one thread */
+	assert_int_equal(tu_sh("cd '%s' && mkdir -p many && for i in $(seq 300); do "
+			       "printf \"file $i\" > many/f$i; chmod 0640 many/f$i; done && chown 7:8 many/f7 && "
+			       "chmod 2755 many/f9", f->src), 0);
+	f->c.threads = 2;
+	f->c.on_error = on_error;
+	for (int i = 1; i <= 300; i++) {
+		snprintf(p, sizeof(p), "/many/f%d", i);
+		assert_int_equal(copy_path(&f->c, p), 0);
+	}
+	/* a directory in the way of a file fails in the worker */
+	snprintf(p, sizeof(p), "%s/usr/bin/prog", f->dst);
+	assert_int_equal(tu_sh("mkdir -p '%s'", p), 0);
+	assert_int_equal(copy_path(&f->c, "/usr/bin/prog"), 0);
+	assert_int_equal(copy_finish(&f->c), -1);
+	assert_int_equal(async_seen, 1);
+	assert_int_equal(tu_sh("cd '%s' && for i in $(seq 300); do [ \"$(cat many/f$i)\" = \"file $i\" ] || exit 1; done", f->dst), 0);
+	dst_stat(f, "many/f7", &st);
+	assert_int_equal(st.st_uid, 7);
+	assert_int_equal(st.st_gid, 8);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	dst_stat(f, "many/f9", &st);
+	assert_int_equal(st.st_mode & 07777, 02755);
+}
+
 int
 main(void)
 {
@@ -197,6 +238,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_symlinked_parent_and_hardlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dest_symlink_attack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_dotdot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("copy", tests, NULL, NULL);
 }
