@@ -58,6 +58,8 @@ copy_init(struct copy_ctx *c, const char *src, const char *dst)
 	}
 	strcpy(c->last_parent, "\x01");	/* matches nothing */
 	c->umask = umask(0);	/* modes are set exactly as in the source */
+	c->euid = geteuid();
+	c->egid = getegid();
 	return 0;
 }
 
@@ -65,7 +67,7 @@ static int
 owner_ok(int r)
 {
 	/* as non-root, keeping the owner is impossible: not an error */
-	return r == 0 || (errno == EPERM && geteuid() != 0);
+	return r == 0 || (errno == EPERM && geteuid() != 0);	/* rare: errors only */
 }
 
 /* xattrs of the file behind SPATH onto DPATH (both "/proc/self/fd/N"
@@ -171,15 +173,20 @@ defer_dir_time(struct copy_ctx *c, const char *rel, const struct stat *st)
 	return 0;
 }
 
-/* Owner, mode, xattrs of directory BASE in DPFD from source ST/REL. */
+/* Owner, mode, xattrs of directory BASE in DPFD from source ST/REL.
+ * CREATED: we just made it with ST's permission bits; SGID: its parent is
+ * setgid (a new directory then takes the parent's group). */
 static int
-dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel, const struct stat *st)
+dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
+	 const struct stat *st, int created, int sgid)
 {
 	char spath[4200], list[65536], val[65536];
 	ssize_t n;
 
-	if (!owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)) ||
-	    fchmodat(dpfd, base, st->st_mode & 07777, 0))
+	if ((!created || st->st_uid != c->euid || st->st_gid != c->egid || sgid) &&
+	    !owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)))
+		return -1;
+	if ((!created || (st->st_mode & 07000)) && fchmodat(dpfd, base, st->st_mode & 07777, 0))
 		return -1;
 	/* the source's xattrs by path, without opening it; DEST is opened
 	 * only when there is something to set */
@@ -205,17 +212,19 @@ dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel, const 
 	return defer_dir_time(c, rel, st);
 }
 
-/* Make sure DEST has a directory at canonical REL (its parent, DPFD, is
- * already there), copying mode and owner from the source when created. */
+/* Make sure DEST has a directory BASE in DPFD (canonical REL), with the
+ * source's metadata when it is created. Returns 1 if created, 0 if it was
+ * there, -1 on failure. */
 static int
-ensure_dir(struct copy_ctx *c, int dpfd, const char *base, const char *rel, const struct stat *st)
+ensure_dir(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
+	   const struct stat *st, int sgid)
 {
 	struct stat dst;
 
 	if (mkdirat(dpfd, base, st->st_mode & 0777) == 0) {
-		if (dir_meta(c, dpfd, base, rel, st))
+		if (dir_meta(c, dpfd, base, rel, st, 1, sgid))
 			return fail(c, rel, NULL, errno);
-		return 0;
+		return 1;
 	}
 	if (errno != EEXIST)
 		return fail(c, rel, NULL, errno);
@@ -253,57 +262,107 @@ ensure_symlink(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
 	return 0;
 }
 
-/* Make DFD (canonical path CANON) the current parent of listed PARENT. */
-static int
-remember(struct copy_ctx *c, const char *parent, const char *canon, int dfd)
-{
-	struct stat st;
+/* A resolved directory: its canonical path and whether DEST's copy is
+ * setgid. Kept per listed path, so a directory is resolved only once. */
+struct pinfo {
+	char *canon;
+	int sgid;
+};
 
-	c->last_dfd = dfd;
-	c->last_sgid = fstat(dfd, &st) == 0 && (st.st_mode & S_ISGID);
-	snprintf(c->last_parent, sizeof(c->last_parent), "%s", parent);
-	snprintf(c->last_canon, sizeof(c->last_canon), "%s", canon);
-	return 0;
+static int
+cache_dir(struct copy_ctx *c, const char *listed, const char *canon, int sgid)
+{
+	struct pinfo *pi;
+	int r;
+
+	if (strset_get(&c->canon, listed))
+		return 0;
+	if (!(pi = malloc(sizeof(*pi))) || !(pi->canon = strdup(canon))) {
+		free(pi);
+		return -1;
+	}
+	pi->sgid = sgid;
+	if ((r = strset_add(&c->canon, listed, pi)) <= 0) {
+		free(pi->canon);
+		free(pi);
+	}
+	return r < 0 ? -1 : 0;
 }
 
-/* Resolve the parent directory of REL in the source, as if the source
- * root were "/", mirroring every directory and symlink met on the way into
- * DEST. Leaves the canonical parent in c->last_canon and an O_PATH fd of
- * it in DEST in c->last_dfd. */
-static int
-mirror_parent(struct copy_ctx *c, const char *parent)
+static void
+set_parent(struct copy_ctx *c, const char *listed, const struct pinfo *pi)
 {
-	char todo[8192], cur[4096] = "", cand[4096], target[4096];
-	int dfd, links = 0;
-
-	const char *known;
-
-	if (!strcmp(parent, c->last_parent))
-		return 0;
 	if (c->last_dfd >= 0)
 		close(c->last_dfd);
 	c->last_dfd = -1;
-	strcpy(c->last_parent, "\x01");
-	/* resolved before: one openat2 that refuses any symlink on the way
-	 * (the canonical path has none; one that appeared since is refused) */
-	if ((known = strset_get(&c->canon, parent))) {
+	snprintf(c->last_parent, sizeof(c->last_parent), "%s", listed);
+	snprintf(c->last_canon, sizeof(c->last_canon), "%s", pi->canon);
+	c->last_sgid = pi->sgid;
+}
+
+/* The current parent's directory in DEST, opened on first need: one
+ * openat2 that refuses any symlink on the way (its path is canonical, so
+ * there is none unless one appeared since, which is refused). */
+static int
+parent_fd(struct copy_ctx *c)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+
+	if (c->last_dfd < 0)
+		c->last_dfd = (int)syscall(SYS_openat2, c->dstfd, *c->last_canon ? c->last_canon : ".",
+					   &how, sizeof(how));
+	if (c->last_dfd < 0)
+		return fail(c, c->last_canon, "cannot be opened in the destination without following a link", errno);
+	return c->last_dfd;
+}
+
+/* Resolve the parent directory of a listed path in the source, as if the
+ * source root were "/", mirroring every directory and symlink met on the
+ * way into DEST; the walk starts at the nearest ancestor resolved before.
+ * Leaves the canonical parent in c->last_canon. */
+static int
+mirror_parent(struct copy_ctx *c, const char *parent)
+{
+	char todo[8192], cur[4096] = "", cand[4096], target[4096], pre[4096];
+	const struct pinfo *pi;
+	int dfd, links = 0, sgid = 0;
+	struct stat st;
+
+	if (!strcmp(parent, c->last_parent))
+		return 0;
+	if ((pi = strset_get(&c->canon, parent))) {
+		set_parent(c, parent, pi);
+		return 0;
+	}
+	/* the nearest listed ancestor already resolved */
+	snprintf(pre, sizeof(pre), "%s", parent);
+	snprintf(todo, sizeof(todo), "%s", parent);
+	for (char *s; (s = strrchr(pre, '/'));) {
+		*s = '\0';
+		if ((pi = strset_get(&c->canon, pre))) {
+			snprintf(cur, sizeof(cur), "%s", pi->canon);
+			snprintf(todo, sizeof(todo), "%s", parent + (s - pre) + 1);
+			sgid = pi->sgid;
+			break;
+		}
+	}
+	{
 		struct open_how how = {
 			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
 		};
 
-		dfd = (int)syscall(SYS_openat2, c->dstfd, *known ? known : ".", &how, sizeof(how));
-		if (dfd >= 0)
-			return remember(c, parent, known, dfd);
+		dfd = (int)syscall(SYS_openat2, c->dstfd, *cur ? cur : ".", &how, sizeof(how));
+		if (dfd < 0)
+			return fail(c, cur, NULL, errno);
 	}
-	snprintf(todo, sizeof(todo), "%s", parent);
-	if ((dfd = openat(c->dstfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(c, "", NULL, errno);
 	while (*todo) {
 		char comp[256], *slash = strchr(todo, '/');
 		size_t l = slash ? (size_t)(slash - todo) : strlen(todo);
-		struct stat st;
-		int nfd;
+		int nfd, made;
 
 		if (l >= sizeof(comp)) {
 			close(dfd);
@@ -367,7 +426,7 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 			close(dfd);
 			return fail(c, cand, "is not a directory in the source", ENOTDIR);
 		}
-		if (ensure_dir(c, dfd, comp, cand, &st)) {
+		if ((made = ensure_dir(c, dfd, comp, cand, &st, sgid)) < 0) {
 			close(dfd);
 			return -1;
 		}
@@ -377,17 +436,28 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 			return fail(c, cand, "cannot be opened in the destination without following a link", errno);
 		dfd = nfd;
 		strcpy(cur, cand);
-	}
-	if (!known) {
-		char *dup = strdup(cur);
+		if (made) {
+			sgid = (st.st_mode & S_ISGID) != 0;
+		} else {
+			struct stat d;
 
-		if (!dup || strset_add(&c->canon, parent, dup) < 0) {
-			free(dup);
+			sgid = fstat(dfd, &d) == 0 && (d.st_mode & S_ISGID);
+		}
+		/* a canonical path is a listed path that resolves to itself */
+		if (cache_dir(c, cur, cur, sgid)) {
 			close(dfd);
-			return fail(c, parent, NULL, ENOMEM);
+			return fail(c, cur, NULL, ENOMEM);
 		}
 	}
-	return remember(c, parent, cur, dfd);
+	close(dfd);
+	{
+		struct pinfo here = { cur, sgid };
+
+		if (cache_dir(c, parent, cur, sgid))
+			return fail(c, parent, NULL, ENOMEM);
+		set_parent(c, parent, &here);
+	}
+	return 0;
 }
 
 /* Remove what DEST has at BASE unless it is a directory (kept: a directory
@@ -451,7 +521,7 @@ copy_reg(struct copy_ctx *c, const char *rel, const struct stat *st, int sgid)
 	if (copy_data(in, out, st->st_size))
 		goto done;
 	/* a new file is ours already unless the directory is setgid */
-	if ((st->st_uid != geteuid() || st->st_gid != getegid() || sgid) &&
+	if ((st->st_uid != c->euid || st->st_gid != c->egid || sgid) &&
 	    !owner_ok(fchown(out, st->st_uid, st->st_gid)))
 		goto done;
 	/* setuid/setgid/sticky after chown, which clears them */
@@ -623,9 +693,15 @@ copy_path(struct copy_ctx *c, const char *path)
 	if (fstatat(c->srcfd, srel, &st, AT_SYMLINK_NOFOLLOW))
 		return fail(c, rel, NULL, errno);
 	if (S_ISDIR(st.st_mode)) {
-		if (ensure_dir(c, c->last_dfd, base, srel, &st) ||
-		    dir_meta(c, c->last_dfd, base, srel, &st))
+		int made, pfd = parent_fd(c);
+
+		if (pfd < 0 || (made = ensure_dir(c, pfd, base, srel, &st, c->last_sgid)) < 0 ||
+		    (!made && dir_meta(c, pfd, base, srel, &st, 0, c->last_sgid)))
 			return fail(c, rel, c->why, errno);
+		/* files listed below it need no walk */
+		if (cache_dir(c, srel, srel, (st.st_mode & S_ISGID) != 0) ||
+		    (strcmp(rel, srel) && cache_dir(c, rel, srel, (st.st_mode & S_ISGID) != 0)))
+			return fail(c, rel, NULL, ENOMEM);
 		return 0;
 	}
 	c->files++;
@@ -636,6 +712,8 @@ copy_path(struct copy_ctx *c, const char *path)
 			return fail(c, rel, errno == EISDIR ? "is a directory in the destination but not in the source" : NULL, errno);
 		return 0;
 	}
+	if (parent_fd(c) < 0)
+		return fail(c, rel, c->why, errno);
 	if (clear_slot(c->last_dfd, base, &is_dir))
 		return fail(c, rel, NULL, errno);
 	if (is_dir)
@@ -679,22 +757,10 @@ copy_finish(struct copy_ctx *c)
 	pool_stop(c);
 	r = c->async_failed ? -1 : 0;
 
+	/* canonical paths: no link to follow on the way */
 	for (size_t i = c->ndirs; i-- > 0;) {
-		const char *base;
-		int pfd = -1;
-
-		/* a directory's parent is canonical: no link to follow */
-		const char *s = strrchr(c->dirs[i].rel, '/');
-		char parent[4096];
-
-		snprintf(parent, sizeof(parent), "%.*s", s ? (int)(s - c->dirs[i].rel) : 1,
-			 s ? c->dirs[i].rel : ".");
-		base = s ? s + 1 : c->dirs[i].rel;
-		pfd = openat(c->dstfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0 || utimensat(pfd, base, c->dirs[i].ts, AT_SYMLINK_NOFOLLOW))
+		if (utimensat(c->dstfd, c->dirs[i].rel, c->dirs[i].ts, AT_SYMLINK_NOFOLLOW))
 			r = -1;
-		if (pfd >= 0)
-			close(pfd);
 		free(c->dirs[i].rel);
 	}
 	free(c->dirs);
@@ -702,9 +768,14 @@ copy_finish(struct copy_ctx *c)
 		if (c->links.keys && c->links.keys[i])
 			free(c->links.vals[i]);
 	strset_free(&c->links);
-	for (size_t i = 0; i < c->canon.cap; i++)
-		if (c->canon.keys && c->canon.keys[i])
-			free(c->canon.vals[i]);
+	for (size_t i = 0; i < c->canon.cap; i++) {
+		struct pinfo *pi = c->canon.keys && c->canon.keys[i] ? c->canon.vals[i] : NULL;
+
+		if (pi) {
+			free(pi->canon);
+			free(pi);
+		}
+	}
 	strset_free(&c->canon);
 	umask(c->umask);
 	if (c->last_dfd >= 0)

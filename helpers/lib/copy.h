@@ -24,6 +24,8 @@ struct copy_ctx {
 	int last_dfd, last_sgid;
 	struct strset canon;		/* listed parent -> its canonical path */
 	mode_t umask;
+	uid_t euid;
+	gid_t egid;
 	struct strset links;		/* "dev:ino" -> dest path of first copy */
 	struct copy_dirtime *dirs;	/* directory times, set at the end */
 	size_t ndirs, capdirs;
