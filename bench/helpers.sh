@@ -40,9 +40,11 @@ hf copyfiles-j1 "$RUNS" "$prep" "$BIN/copyfiles -j1 --from $S --to $D < $WORK/li
 hf tar-pipe "$RUNS" "$prep" "tar -C $S --no-recursion -cf - -T $WORK/list.rel | tar -xf - -C $D"
 hf rsync-from "$RUNS" "$prep" "rsync -a --files-from=$WORK/list.rel $S/ $D/"
 # the original recipe's loop, one rsync per file: at ~50 ms a file here it
-# would take over 20 minutes a run, so it runs on the first 1,000 paths of
+# would take about 20 minutes a run, so it runs on the first 1,000 files of
 # the list, and copyfiles is timed on the same 1,000 for the ratio
-head -n 1000 "$WORK/list" > "$WORK/list2k"
+# (files and symlinks: `rsync -a` of a listed directory would copy all of it)
+"$BIN/vdb" --root "$S" files --type obj,sym $("$BIN/vdb" --root "$S" list) > "$WORK/files-only"
+head -n 1000 "$WORK/files-only" > "$WORK/list2k"
 cat > "$WORK/loop.sh" <<LOOP
 while read -r f; do mkdir -p "\$(dirname "$D\$f")"; rsync -a "$S\$f" "$D\$f"; done < $WORK/list2k
 LOOP
@@ -57,7 +59,7 @@ report "| \`copyfiles -j1\` (one thread) | $(med copyfiles-j1) | $(ratio copyfil
 report "| \`tar -cf - --no-recursion -T list \\| tar -xf -\` | $(med tar-pipe) | $(ratio tar-pipe copyfiles) |"
 report "| \`rsync -a --files-from\` | $(med rsync-from) | $(ratio rsync-from copyfiles) |"
 report
-report "The original recipe's per-file loop on the first 1,000 paths of the same list (${LOOP_RUNS:-3} runs), against copyfiles on the same 1,000:"
+report "The original recipe's per-file loop on the first 1,000 files of the same packages (\`vdb files --type obj,sym\`; ${LOOP_RUNS:-3} runs), against copyfiles on the same 1,000:"
 report
 report "| command (1,000 paths) | median (s) | vs copyfiles |"
 report "|---|---|---|"

@@ -1,1 +1,7 @@
-bench:
+# bench.mk: the benchmarks (bench/run); results go to bench/last-run.md,
+# recorded with machine and date in bench/RESULTS.md.
+
+## bench             run every benchmark against its alternatives (bench/run)
+bench: $(HELPERS) $(HELPERS_STATIC)
+	$(Q)O=$(abspath $(O)) bench/run all
+PHONY += bench

@@ -18,6 +18,8 @@ IMAGE_DIRS ?= images tests/images
 ##   USE                  USE flags for the builder and ROOT (make.conf USE)
 ##   MAKE_CONF            extra make.conf lines, ';'-separated
 ##   RUNTIME_FROM_BUILDER packages copied from the builder (default sys-libs/glibc)
+##   RUNTIME_LIBS_FROM_BUILDER packages whose shared libraries only are copied
+##                        from the builder (e.g. sys-devel/gcc for libstdc++)
 ##   UNMERGE              packages removed from ROOT by their CONTENTS
 ##   PRUNE                paths (globs) deleted from ROOT (default: docs, man, info,
 ##                        headers, pkgconfig, static libs, portage state, the VDB)
@@ -26,7 +28,8 @@ IMAGE_DIRS ?= images tests/images
 ##   TAG                  the loaded image (default NAME:latest)
 ##   STAGE3_IMAGE PORTAGE_IMAGE   builder bases (default gentoo/stage3:latest,
 ##                        gentoo/portage:latest); pin to dated tags or digests
-##   PLATFORM             builder platform (default linux/amd64)
+##   PLATFORM             builder platform and image architecture (default
+##                        linux/amd64; linux/arm64 needs an arm64 builder or qemu)
 ##   COMPRESS             layer compression: gzip (default), zstd, none
 ## Global knobs: DOCKER=docker|podman, O=build, JOBS=N, V=1, IMAGE_DIRS.
 
@@ -40,8 +43,6 @@ DEFAULT_PRUNE := /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-do
 	/lib*/*.a /usr/lib*/*.a /usr/lib*/*.la /usr/lib*/debug \
 	/var/db/pkg /var/cache/edb /var/lib/portage /var/lib/gentoo /var/tmp/portage \
 	/var/cache/distfiles /var/cache/binpkgs /etc/portage
-IMAGE_VARS := PACKAGES USE MAKE_CONF RUNTIME_FROM_BUILDER UNMERGE PRUNE KEEP POST_PRUNE \
-	TAG STAGE3_IMAGE PORTAGE_IMAGE PLATFORM COMPRESS
 
 upper = $(shell echo '$(1)' | tr 'a-z-' 'A-Z_')
 # $(call iv,NAME,VAR): an image's variable
@@ -62,6 +63,7 @@ endif
 $(2)_USE ?=
 $(2)_MAKE_CONF ?=
 $(2)_RUNTIME_FROM_BUILDER ?= sys-libs/glibc
+$(2)_RUNTIME_LIBS_FROM_BUILDER ?=
 $(2)_UNMERGE ?=
 $(2)_PRUNE ?= $$(DEFAULT_PRUNE)
 $(2)_KEEP ?=
@@ -139,7 +141,7 @@ opt = SM_$(1)=$(call shq,$(2))$(NL)
 opts-portage = $(call opt,ENGINE,$(ENGINE))$(call opt,STAGE3_IMAGE,$(call iv,$(1),STAGE3_IMAGE))$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE)))$(call opt,PORTAGE_IMAGE,$(call iv,$(1),PORTAGE_IMAGE))$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))$(call opt,PLATFORM,$(call iv,$(1),PLATFORM))$(call opt,USE,$(call iv,$(1),USE))$(call opt,MAKE_CONF,$(call iv,$(1),MAKE_CONF))$(call opt,PORTAGE_DIR_HASH,$(call fact,$(IMG_DIR_$(1)):portage))$(call opt,SCRIPT_HASH,$(call fact,stage:portage))
 opts-world-rebuild = $(call opt,SCRIPT_HASH,$(call fact,stage:world-rebuild))
 opts-emerge-root = $(call opt,PACKAGES,$(call iv,$(1),PACKAGES))$(call opt,SCRIPT_HASH,$(call fact,stage:emerge-root))$(call opt,NOOP_HASH,$(call fact,noop))
-opts-glibc = $(call opt,SCRIPT_HASH,$(call fact,stage:glibc))$(call opt,RUNTIME_FROM_BUILDER,$(call iv,$(1),RUNTIME_FROM_BUILDER))$(call opt,HELPERS_HASH,$(call fact,helpers))
+opts-glibc = $(call opt,SCRIPT_HASH,$(call fact,stage:glibc))$(call opt,RUNTIME_FROM_BUILDER,$(call iv,$(1),RUNTIME_FROM_BUILDER))$(call opt,RUNTIME_LIBS_FROM_BUILDER,$(call iv,$(1),RUNTIME_LIBS_FROM_BUILDER))$(call opt,HELPERS_HASH,$(call fact,helpers))
 opts-unmerge = $(call opt,SCRIPT_HASH,$(call fact,stage:unmerge))$(call opt,UNMERGE,$(call iv,$(1),UNMERGE))$(call opt,HELPERS_HASH,$(call fact,helpers))
 opts-prune = $(call opt,SCRIPT_HASH,$(call fact,stage:prune))$(call opt,PRUNE,$(call iv,$(1),PRUNE))$(call opt,KEEP,$(call iv,$(1),KEEP))$(call opt,POST_PRUNE,$(call iv,$(1),POST_PRUNE))
 opts-scratch = $(call opt,TAG,$(call iv,$(1),TAG))$(call opt,COMPRESS,$(call iv,$(1),COMPRESS))$(call opt,YAML_HASH,$(call fact,$(IMG_DIR_$(1)):yaml))$(call opt,ROOTFS_HASH,$(call fact,$(IMG_DIR_$(1)):rootfs))$(call opt,TEST_HASH,$(call fact,$(IMG_DIR_$(1)):test))$(call opt,SOURCE_DATE_EPOCH,$(call fact,$(IMG_DIR_$(1)):sde))$(call opt,HELPERS_HASH,$(call fact,helpers))
@@ -155,12 +157,14 @@ endif
 STAGE_DEPS := | $(HELPERS_STATIC) $(O)/bin/mkimage
 prev-stage = $(word $(words $(call upto,$(1),$(STAGES))),x $(STAGES))
 RUN_STAGE = $(TOP)/mk/run-stage
+# make -s: the stage scripts print nothing either
+export SM_QUIET := $(if $(findstring s,$(firstword -$(MAKEFLAGS))),1)
 
 # $(call container-stage,STAGE)
 define container-stage
 $(O)/%/.stamp-$(1): $(if $(filter portage,$(1)),,$(O)/%/.stamp-$(call prev-stage,$(1))) $(O)/%/.opts-$(1) $(STAGE_DEPS)
 	@rm -f $$@
-	$$(Q)SM_JOBS=$$(JOBS) V=$$(V) $$(RUN_STAGE) $$* $(1) \
+	$$(Q)SM_JOBS=$$(JOBS) SM_PLATFORM=$$(call iv,$$*,PLATFORM) V=$$(V) $$(RUN_STAGE) $$* $(1) \
 		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),scratchmerge/$$*:$(call prev-stage,$(1))) \
 		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(call iv,$$*,PORTAGE_IMAGE) $$(IMG_DIR_$$*) \
 		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only))
@@ -171,7 +175,7 @@ $(foreach s,$(CONTAINER_STAGES),$(eval $(call container-stage,$(s))))
 $(O)/%/.stamp-scratch: $(O)/%/.stamp-prune $(O)/%/.opts-scratch $(STAGE_DEPS)
 	@rm -f $@
 	$(Q)V=$(V) $(TOP)/mk/scratch $* $(IMG_DIR_$*) $(call iv,$*,TAG) $(call iv,$*,COMPRESS) \
-		$(call fact,$(IMG_DIR_$*):sde) $(O)
+		$(call fact,$(IMG_DIR_$*):sde) $(O) $(lastword $(subst /, ,$(call iv,$*,PLATFORM)))
 	@touch $@
 
 ## images/NAME            build every stage that is out of date, load NAME:latest

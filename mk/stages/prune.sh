@@ -27,6 +27,17 @@ prune_path() {	# delete ./$1 unless kept; inside a kept parent, go entry by entr
 	fi
 }
 
+# Before the VDB goes: every soname a package in ROOT requires must be
+# provided by a package in ROOT, or the image would not start.
+missing=$(vdb --root "$ROOT_DIR" needs --missing)
+if [ -n "$missing" ]; then
+	echo "*** sonames required in ROOT but provided by no package in it:"
+	echo "$missing" | sed 's/^/***   /'
+	echo "*** (UNMERGE removed a library that is needed, or RUNTIME_FROM_BUILDER lacks one)"
+	exit 1
+fi
+note "soname closure complete: every required library is in ROOT"
+
 set -f
 for pattern in $SM_PRUNE; do
 	set +f
@@ -44,11 +55,15 @@ if [ -n "$SM_POST_PRUNE" ]; then
 	(ROOT=$ROOT_DIR; export ROOT; eval "$SM_POST_PRUNE")
 fi
 
+# ld.so.conf: what ROOT has, plus every directory holding a shared
+# library (the builder registers some, such as gcc's, through env.d,
+# which does not come along)
 mkdir -p etc
-if [ ! -e etc/ld.so.conf ]; then
-	for d in lib64 usr/lib64 lib usr/lib lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu usr/local/lib64 usr/local/lib; do
-		[ -d "$d" ] && [ ! -L "$d" ] && echo "/$d"
-	done > etc/ld.so.conf
-fi
+touch etc/ld.so.conf
+find . -name '*.so*' \( -type f -o -type l \) | sed 's|^\.||; s|/[^/]*$||' | sort -u |
+	while IFS= read -r d; do
+		[ -d ".$d" ] && [ ! -L ".$d" ] || continue
+		grep -qx "$d" etc/ld.so.conf || echo "$d" >> etc/ld.so.conf
+	done
 note "ldconfig -r $ROOT_DIR"
 ldconfig -r "$ROOT_DIR"

@@ -1,6 +1,17 @@
 # unmerge: remove UNMERGE from ROOT by their CONTENTS (files another
 # package still owns stay, emptied directories go, the VDB entry last).
+# An atom that is not installed in ROOT is named and skipped: what gets
+# pulled in varies with USE and the tree.
 . /scratchmerge/stages/common.sh
-note "unmerge $SM_UNMERGE"
+atoms=
+for a in $SM_UNMERGE; do
+	if vdb --root "$ROOT_DIR" list "$a" > /dev/null 2>&1; then
+		atoms="$atoms $a"
+	else
+		note "warning: $a is not installed in ROOT; nothing to unmerge for it"
+	fi
+done
+[ -n "$atoms" ] || exit 0
+note "unmerge$atoms"
 # shellcheck disable=SC2086 # a list of atoms
-vdb --root "$ROOT_DIR" unmerge $SM_UNMERGE
+vdb --root "$ROOT_DIR" unmerge $atoms

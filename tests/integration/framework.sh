@@ -16,7 +16,8 @@ OUT=$T_TMP/out
 cp -a "$TOP/tests/images" "$IMG"
 # the helpers are already built: reuse them rather than compile again
 mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
-MK=(make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
+# a make of its own: not the -s, -j or jobserver of a `make check` around us
+MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
 HELLO=$IMG/fx-hello
 
 # sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
@@ -49,6 +50,8 @@ check "no headers, static libs, man pages or docs (but KEEP)" \
 check "KEEP kept its path" grep -qx usr/share/doc/glibc-fixture/README "$T_TMP/files"
 check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|usr/bin/extra' '$T_TMP/files'"
 check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
+check "RUNTIME_LIBS_FROM_BUILDER brought libgcc_s, not the compiler" bash -c \
+	"grep -q 'usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1' '$T_TMP/files' && ! grep -q 'usr/bin/gcc' '$T_TMP/files'"
 check "the lib -> usr/lib symlink of the builder is a symlink in the image" \
 	bash -c "tar -xOf '$OUT/fx-hello/image.tar' >/dev/null; grep -qx lib '$T_TMP/files'"
 check "the stage logs are kept" test -s "$OUT/fx-hello/emerge-root.log"
@@ -106,6 +109,15 @@ check "no snapshot of the failed stage" bash -c "! docker image inspect scratchm
 check "no container left behind" bash -c "! docker ps -a --format '{{.Names}}' | grep -q scratchmerge-fx-hello"
 sm "$HELLO"
 expect "the fixed rerun resumes at the failed stage" "emerge-root glibc unmerge prune scratch" "$(ran fx-hello)"
+
+# --- the soname check: a required library missing from ROOT stops prune ---
+sm "$HELLO" FX_HELLO_RUNTIME_LIBS_FROM_BUILDER=
+rc=$?
+expect "a missing library fails the build" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
+check "... at prune, naming the soname" bash -c \
+	"grep -q 'fx-hello: stage prune failed' '$T_TMP/last' && grep -q 'x86_64 libgcc_s.so.1' '$T_TMP/last'"
+sm "$HELLO"
+expect "the library back: glibc stage on" "glibc unmerge prune scratch" "$(ran fx-hello)"
 
 # --- redo ---
 sm "$HELLO/unmerge-redo"
