@@ -2,13 +2,14 @@
 # DOCKER=docker (default) or DOCKER=podman; both take the same commands.
 
 DOCKER ?= docker
+# Flags for every container of a stage, per engine. podman on this kind of
+# machine: crun fails on hybrid cgroups, rootful podman wants explicit ulimits.
+DOCKER_RUN_FLAGS ?=
+PODMAN_RUN_FLAGS ?= --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
+# := not ?=: these are exported, so a make run by a test under this make
+# must not inherit them from the environment
 ENGINE := $(DOCKER)
-ifeq ($(notdir $(ENGINE)),podman)
-# podman here: crun fails on hybrid cgroups; rootful podman wants explicit ulimits
-ENGINE_RUN_FLAGS ?= --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
-else
-ENGINE_RUN_FLAGS ?=
-endif
+ENGINE_RUN_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),$(PODMAN_RUN_FLAGS),$(DOCKER_RUN_FLAGS))
 # Real Gentoo builds fetch distfiles; the fixture builder runs with none.
 NETWORK ?= default
 # Caches shared by every image (named volumes): distfiles and binary packages.
