@@ -10,7 +10,7 @@ R=$WORK/root
 if [ ! -d "$R" ]; then
 	mkdir -p "$R/usr/lib" "$R/usr/share"
 	cp -a /usr/lib/gcc "$R/usr/lib/"
-	for d in vim perl icons i18n; do cp -a "/usr/share/$d" "$R/usr/share/"; done
+	for d in vim perl icons i18n cmake-3.25 mime X11; do cp -a "/usr/share/$d" "$R/usr/share/"; done
 fi
 mb=$(du -sm --apparent-size "$R" | cut -f1)
 nf=$(find "$R" | wc -l)
@@ -40,7 +40,7 @@ layer() {	# the layer blob's size in an image archive
 $T | pigz -n > "$WORK/out.pigz"
 $T | gzip -n > "$WORK/out.tgz"
 $T | zstd -q -T0 -3 > "$WORK/out.tzst"
-report "### A root of $mb MB, $nf entries (/usr/lib/gcc, /usr/share/{vim,perl,icons,i18n} of this machine)"
+report "### A root of $mb MB, $nf entries (/usr/lib/gcc, /usr/share/{vim,perl,icons,i18n,cmake-3.25,mime,X11} of this machine)"
 report
 report "| command | median (s) | output (MB) | ratio |"
 report "|---|---|---|---|"

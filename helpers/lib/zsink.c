@@ -12,6 +12,9 @@
 
 #define BLOCK (128 * 1024)
 #define DICT (32 * 1024)
+#ifndef ZSTD_JOB
+#define ZSTD_JOB 4
+#endif
 
 struct job {
 	unsigned char *in, *dict, *out;
@@ -288,6 +291,9 @@ zsink_open(int fd, enum zsink_kind kind, int level, int threads)
 			goto fail;
 		/* without MT support in libzstd this fails: stay single-threaded */
 		(void)ZSTD_CCtx_setParameter(z->zc, ZSTD_c_nbWorkers, z->nthreads);
+		/* jobs of ZSTD_JOB MiB (4: under 45 MB in all; libzstd's default is 4 windows, 8 MiB at
+		 * level 3, and it keeps several per worker): bounded memory */
+		(void)ZSTD_CCtx_setParameter(z->zc, ZSTD_c_jobSize, ZSTD_JOB << 20);
 		z->zoutcap = ZSTD_CStreamOutSize();
 		if (!(z->zout = malloc(z->zoutcap)))
 			goto fail;
