@@ -8,9 +8,17 @@ RUN printf 'USE="%s"\nINSTALL_MASK="/usr/share/doc /usr/share/man /usr/share/inf
 	>> /etc/portage/make.conf
 RUN emerge --update --changed-use --deep @world
 RUN ROOT=/destination emerge --oneshot app-misc/hello app-misc/extra
-# glibc from the builder, one file at a time (the original recipe)
-RUN grep -E '^(obj|sym) ' /var/db/pkg/sys-libs/glibc-*/CONTENTS | cut -d' ' -f2 | \
-	while read -r f; do mkdir -p "/destination$(dirname "$f")"; cp -a "$f" "/destination$f"; done
+# glibc from the builder, one file at a time (the original recipe), with
+# the care it needs: files to their real path first, then the symlinks
+# (copied through a symlinked /lib, `mkdir -p` fails and libc goes missing)
+RUN C=$(echo /var/db/pkg/sys-libs/glibc-*/CONTENTS); \
+	grep '^obj ' $C | cut -d' ' -f2 | while read -r f; do r=$(readlink -f "$f"); \
+		mkdir -p "/destination$(dirname "$r")" && cp -a "$r" "/destination$r"; done; \
+	grep '^sym ' $C | cut -d' ' -f2 | while read -r f; do d=$(readlink -f "$(dirname "$f")"); \
+		mkdir -p "/destination$d" && cp -a "$f" "/destination$d/"; done
+# libgcc_s, the one library of gcc the program needs
+RUN f=$(grep '^obj .*libgcc_s' /var/db/pkg/sys-devel/gcc-*/CONTENTS | cut -d' ' -f2) && \
+	mkdir -p "/destination$(dirname "$f")" && cp -a "$f" "/destination$f"
 # unmerge by hand: the package's files, then its VDB entry
 RUN grep -E '^(obj|sym) ' /destination/var/db/pkg/app-misc/extra-*/CONTENTS | cut -d' ' -f2 | \
 	while read -r f; do rm -f "/destination$f"; done && rm -rf /destination/var/db/pkg/app-misc/extra-*
@@ -19,7 +27,8 @@ ARG KEEP=/usr/share/doc/glibc-fixture/README
 RUN cd /destination && mkdir -p /keep && \
 	for k in $KEEP; do [ -e ".$k" ] && mkdir -p "/keep$(dirname "$k")" && cp -a ".$k" "/keep$k"; done; \
 	for p in $PRUNE; do rm -rf ./${p#/}; done && cp -a /keep/. . && \
-	mkdir -p etc && printf '/usr/lib/x86_64-linux-gnu\n' > etc/ld.so.conf && ldconfig -r /destination
+	mkdir -p etc && printf '/usr/lib/x86_64-linux-gnu\n/usr/lib/gcc/x86_64-pc-linux-gnu/12\n' > etc/ld.so.conf && \
+	ldconfig -r /destination
 
 FROM scratch
 COPY --from=builder /destination/ /

@@ -86,6 +86,8 @@ $(3)/shell:
 	$$(Q)snap=$$$$(for s in $$(call reverse,$$(CONTAINER_STAGES)); do \
 		[ -e $(O)/$(1)/.stamp-$$$$s ] && { echo scratchmerge/$(1):$$$$s; break; }; done); \
 	[ -n "$$$$snap" ] || { echo "$(3): no stage has run yet: make $(3)/portage first" >&2; exit 1; }; \
+	if [ "$$$$snap" = scratchmerge/$(1):prune ]; then \
+		$$(ENGINE) commit scratchmerge.$(1).prune $$$$snap > /dev/null || exit 1; fi; \
 	echo ">>> $(1): shell in $$$$snap (ROOT is /destination; changes are not kept)"; \
 	$$(ENGINE) run --rm -it $$(ENGINE_RUN_FLAGS) --network $$(NETWORK) $$$$snap /bin/sh
 $(3)/test: $(O)/$(1)/.stamp-scratch
@@ -93,6 +95,7 @@ $(3)/test: $(O)/$(1)/.stamp-scratch
 	else echo "$(3): no test script (an executable $(3)/test gets the image reference as \$$$$1)"; fi
 $(3)/clean:
 	$$(call msg,CLEAN,$(1))
+	$$(Q)$$(ENGINE) rm -f scratchmerge.$(1).prune > /dev/null 2>&1 || true
 	$$(Q)for s in $(STAGES); do $$(ENGINE) rmi scratchmerge/$(1):$$$$s > /dev/null 2>&1 || true; done
 	$$(Q)rm -rf $(O)/$(1)
 PHONY += $(3) $(addprefix $(3)/,$(STAGES) $(addsuffix -redo,$(STAGES)) shell test clean)
@@ -167,7 +170,8 @@ $(O)/%/.stamp-$(1): $(if $(filter portage,$(1)),,$(O)/%/.stamp-$(call prev-stage
 	$$(Q)SM_JOBS=$$(JOBS) SM_PLATFORM=$$(call iv,$$*,PLATFORM) V=$$(V) $$(RUN_STAGE) $$* $(1) \
 		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),scratchmerge/$$*:$(call prev-stage,$(1))) \
 		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(call iv,$$*,PORTAGE_IMAGE) $$(IMG_DIR_$$*) \
-		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only))
+		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only)) \
+		$$(if $$(filter prune,$(1)),--keep)
 	@touch $$@
 endef
 $(foreach s,$(CONTAINER_STAGES),$(eval $(call container-stage,$(s))))

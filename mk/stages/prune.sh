@@ -60,7 +60,7 @@ fi
 # which does not come along)
 mkdir -p etc
 touch etc/ld.so.conf
-find . -name '*.so*' \( -type f -o -type l \) | sed 's|^\.||; s|/[^/]*$||' | sort -u |
+find . \( -name '*.so' -o -name '*.so.[0-9]*' \) \( -type f -o -type l \) | sed 's|^\.||; s|/[^/]*$||' | sort -u |
 	while IFS= read -r d; do
 		[ -d ".$d" ] && [ ! -L ".$d" ] || continue
 		grep -qx "$d" etc/ld.so.conf || echo "$d" >> etc/ld.so.conf

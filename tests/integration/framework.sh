@@ -50,6 +50,9 @@ check "no headers, static libs, man pages or docs (but KEEP)" \
 check "KEEP kept its path" grep -qx usr/share/doc/glibc-fixture/README "$T_TMP/files"
 check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|usr/bin/extra' '$T_TMP/files'"
 check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
+check "the prune stage's snapshot is its stopped container" \
+	docker container inspect --format '{{.State.Status}}' scratchmerge.fx-hello.prune
+check "ldconfig had nothing to complain about" bash -c "! grep -q 'is not an ELF file' '$OUT/fx-hello/prune.log'"
 check "RUNTIME_LIBS_FROM_BUILDER brought libgcc_s, not the compiler" bash -c \
 	"grep -q 'usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1' '$T_TMP/files' && ! grep -q 'usr/bin/gcc' '$T_TMP/files'"
 check "the lib -> usr/lib symlink of the builder is a symlink in the image" \
@@ -146,7 +149,8 @@ sm "$HELLO"
 d1=$(cat "$OUT/fx-hello/digest")
 sm "$HELLO/clean"
 check "clean removes stamps and snapshots" bash -c \
-	"test ! -e '$OUT/fx-hello' && ! docker image inspect scratchmerge/fx-hello:portage >/dev/null 2>&1"
+	"test ! -e '$OUT/fx-hello' && ! docker image inspect scratchmerge/fx-hello:portage >/dev/null 2>&1 &&
+	 ! docker container inspect scratchmerge.fx-hello.prune >/dev/null 2>&1"
 sm "$HELLO"
 expect "a clean rebuild runs every stage" "$ALL" "$(ran fx-hello)"
 expect "a clean rebuild gives the same image digest" "$d1" "$(cat "$OUT/fx-hello/digest" 2>/dev/null)"
