@@ -135,12 +135,10 @@ copy_data(int in, int out, off_t size)
 			}
 		} else {
 			char buf[1 << 16];
-			ssize_t w = 0;
 
 			n = read(in, buf, sizeof(buf));
-			for (ssize_t m; n > 0 && w < n; w += m)
-				if ((m = write(out, buf + w, n - w)) < 0)
-					return -1;
+			if (n > 0 && path_write_all(out, buf, n))
+				return -1;
 		}
 		if (n < 0) {
 			if (errno == EINTR)

@@ -263,20 +263,9 @@ layer_add_dir(struct layer *l, const char *dir, int overlay)
 static int
 spool_write(struct layer *l, const void *buf, size_t n)
 {
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(l->spoolfd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-		l->spoolsize += w;
-	}
+	if (path_write_all(l->spoolfd, buf, n))
+		return -1;
+	l->spoolsize += n;
 	return 0;
 }
 

@@ -82,6 +82,25 @@ path_open_parent(int rootfd, const char *rel, const char **base)
 }
 
 int
+path_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int
 path_slurp_fd(int fd, char **buf, size_t *len)
 {
 	size_t cap = 8192, n = 0;

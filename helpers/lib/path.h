@@ -20,6 +20,9 @@ int path_open_parent(int rootfd, const char *rel, const char **base);
 /* openat2(dirfd, rel, flags, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). */
 int path_openat_in_root(int rootfd, const char *rel, int flags, int mode);
 
+/* Write all N bytes of BUF to FD (short writes and EINTR handled). */
+int path_write_all(int fd, const void *buf, size_t n);
+
 /* Read all of FD into a NUL-terminated malloc()ed buffer; *LEN gets the
  * length without the NUL. */
 int path_slurp_fd(int fd, char **buf, size_t *len);

@@ -8,6 +8,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "path.h"
 #include "zsink.h"
 
 #define BLOCK (128 * 1024)
@@ -56,18 +57,7 @@ write_all(struct zsink *z, const unsigned char *p, size_t n)
 {
 	EVP_DigestUpdate(z->cctx, p, n);
 	z->csize += n;
-	while (n) {
-		ssize_t w = write(z->fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-	}
-	return 0;
+	return path_write_all(z->fd, p, n);
 }
 
 /* Compress one block as raw deflate: dictionary, then a sync flush (or
