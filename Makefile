@@ -21,7 +21,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 PHONY += deps
 
-## clean             remove $(O) (the helpers, stamps, logs, image archives)
+## clean             remove build/ (O=: the helpers, stamps, logs, image archives)
 clean:
 	rm -rf $(O)
 PHONY += clean

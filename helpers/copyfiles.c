@@ -88,10 +88,13 @@ main(int argc, char **argv)
 				continue;
 			}
 			tool_warn("%s: not in %s (--ignore-missing skips such paths)", line, from);
-		} else if (ctx.why) {
-			tool_warn("%s: /%s %s", line, ctx.where, ctx.why);
 		} else {
-			tool_warn("%s: /%s:", line, ctx.where);
+			const char *lead = ctx.where[0] == '/' ? "" : "/";
+
+			if (ctx.why)
+				tool_warn("%s: %s%s %s", line, lead, ctx.where, ctx.why);
+			else
+				tool_warn("%s: %s%s:", line, lead, ctx.where);
 		}
 		status = 1;
 	}
