@@ -31,12 +31,3 @@ endif
 PHONY :=
 FORCE:
 PHONY += FORCE
-
-# $(call write-if-changed,FILE,CONTENT): FILE holds CONTENT, rewritten
-# (new mtime) only when CONTENT differs: the Kbuild if_changed / git
-# GIT-CFLAGS idea, so a stamp depending on FILE reruns exactly then.
-define write-if-changed
-	@mkdir -p $(dir $(1)); \
-	tmp=$$(mktemp $(1).XXXXXX); printf '%s\n' $(2) > "$$tmp"; \
-	if cmp -s "$$tmp" $(1); then rm -f "$$tmp"; else mv -f "$$tmp" $(1); fi
-endef

@@ -55,7 +55,7 @@ next_soname(char **save, const char **arch, char *key, size_t n)
 {
 	char *tok;
 
-	while ((tok = strtok_r(NULL, " \t\n", save)) || (tok = NULL)) {
+	while ((tok = strtok_r(NULL, " \t\n", save))) {
 		size_t l = strlen(tok);
 
 		if (tok[l - 1] == ':') {
@@ -69,7 +69,8 @@ next_soname(char **save, const char **arch, char *key, size_t n)
 	return NULL;
 }
 
-/* strtok_r wants the string on its first call only. */
+/* Start a walk of V with next_soname (glibc's strtok_r continues from
+ * *save when called with NULL). */
 static char *
 first(char *v, char **save)
 {
