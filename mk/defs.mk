@@ -29,5 +29,3 @@ msg = @true
 endif
 
 PHONY :=
-FORCE:
-PHONY += FORCE

@@ -70,8 +70,8 @@ owner_ok(int r)
 	return r == 0 || (errno == EPERM && geteuid() != 0);	/* rare: errors only */
 }
 
-/* xattrs of the file behind SPATH onto DPATH (both "/proc/self/fd/N"
- * style or real fds via the f* calls when SFD/DFD >= 0). */
+/* xattrs (file capabilities too) from fd SFD onto fd DFD: the hot path,
+ * regular files, whose fds are open anyway. */
 static int
 copy_xattrs(int sfd, int dfd)
 {
@@ -91,21 +91,23 @@ copy_xattrs(int sfd, int dfd)
 	return 0;
 }
 
-/* The same through /proc for fds that cannot carry xattr calls (O_PATH). */
+/* The same for directories, devices and fifos, by path and without opening
+ * either side: SREL below the source root onto BASE in DPFD (through
+ * /proc/self/fd; the final component is not followed). */
 static int
-copy_xattrs_path(int sfd, int dfd)
+copy_xattrs_at(struct copy_ctx *c, const char *srel, int dpfd, const char *base)
 {
-	char sp[64], dp[64], list[65536], val[65536];
+	char sp[4200], dp[4200], list[65536], val[65536];
 	ssize_t n;
 
-	snprintf(sp, sizeof(sp), "/proc/self/fd/%d", sfd);
-	snprintf(dp, sizeof(dp), "/proc/self/fd/%d", dfd);
-	if ((n = listxattr(sp, list, sizeof(list))) < 0)
-		return (errno == ENOTSUP || errno == ENOENT) ? 0 : -1;
+	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", c->srcfd, *srel ? srel : ".");
+	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", dpfd, base);
+	if ((n = llistxattr(sp, list, sizeof(list))) < 0)
+		return (errno == ENOTSUP || errno == ENODATA) ? 0 : -1;
 	for (char *k = list; k < list + n; k += strlen(k) + 1) {
-		ssize_t v = getxattr(sp, k, val, sizeof(val));
+		ssize_t v = lgetxattr(sp, k, val, sizeof(val));
 
-		if (v < 0 || (setxattr(dp, k, val, v, 0) && errno != ENOTSUP))
+		if (v < 0 || (lsetxattr(dp, k, val, v, 0) && errno != ENOTSUP))
 			return -1;
 	}
 	return 0;
@@ -178,35 +180,13 @@ static int
 dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
 	 const struct stat *st, int created, int sgid)
 {
-	char spath[4200], list[65536], val[65536];
-	ssize_t n;
-
 	if ((!created || st->st_uid != c->euid || st->st_gid != c->egid || sgid) &&
 	    !owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)))
 		return -1;
 	if ((!created || (st->st_mode & 07000)) && fchmodat(dpfd, base, st->st_mode & 07777, 0))
 		return -1;
-	/* the source's xattrs by path, without opening it; DEST is opened
-	 * only when there is something to set */
-	snprintf(spath, sizeof(spath), "/proc/self/fd/%d/%s", c->srcfd, *rel ? rel : ".");
-	n = llistxattr(spath, list, sizeof(list));
-	if (n > 0) {
-		int dfd = openat(dpfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (dfd < 0)
-			return -1;
-		for (char *k = list; k < list + n; k += strlen(k) + 1) {
-			ssize_t v = lgetxattr(spath, k, val, sizeof(val));
-
-			if (v < 0 || (fsetxattr(dfd, k, val, v, 0) && errno != ENOTSUP)) {
-				close(dfd);
-				return -1;
-			}
-		}
-		close(dfd);
-	} else if (n < 0 && errno != ENOTSUP && errno != ENODATA) {
+	if (copy_xattrs_at(c, rel, dpfd, base))
 		return -1;
-	}
 	return defer_dir_time(c, rel, st);
 }
 
@@ -652,20 +632,12 @@ pool_stop(struct copy_ctx *c)
 static int
 copy_special(struct copy_ctx *c, int dpfd, const char *base, const char *srel, const struct stat *st)
 {
-	int sfd, dfd, r;
-
 	if (mknodat(dpfd, base, st->st_mode & (S_IFMT | 07777), st->st_rdev) ||
 	    !owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)) ||
-	    fchmodat(dpfd, base, st->st_mode & 07777, 0))
+	    fchmodat(dpfd, base, st->st_mode & 07777, 0) ||
+	    copy_xattrs_at(c, srel, dpfd, base))
 		return -1;
-	sfd = openat(c->srcfd, srel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	dfd = openat(dpfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	r = (sfd < 0 || dfd < 0) ? -1 : copy_xattrs_path(sfd, dfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (dfd >= 0)
-		close(dfd);
-	return r ? r : utimensat(dpfd, base, (struct timespec[]){ st->st_atim, st->st_mtim }, AT_SYMLINK_NOFOLLOW);
+	return utimensat(dpfd, base, (struct timespec[]){ st->st_atim, st->st_mtim }, AT_SYMLINK_NOFOLLOW);
 }
 
 int

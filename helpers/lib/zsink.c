@@ -63,11 +63,10 @@ write_all(struct zsink *z, const unsigned char *p, size_t n)
 /* Compress one block as raw deflate: dictionary, then a sync flush (or
  * the final block). */
 static int
-deflate_job(z_stream *s, struct job *j, int level)
+deflate_job(z_stream *s, struct job *j)
 {
 	int r;
 
-	(void)level;
 	if (deflateReset(s) != Z_OK)
 		return -1;
 	if (j->dictlen && deflateSetDictionary(s, j->dict, j->dictlen) != Z_OK)
@@ -106,7 +105,7 @@ worker(void *arg)
 		}
 		j->state = BUSY;
 		pthread_mutex_unlock(&z->mu);
-		if (!ok || deflate_job(&s, j, z->level))
+		if (!ok || deflate_job(&s, j))
 			z->err = z->err ? z->err : EIO;
 		pthread_mutex_lock(&z->mu);
 		j->state = DONE;
