@@ -1,7 +1,8 @@
-# portage: the builder's /etc/portage for this image. The tree is already
-# in /var/db/repos/gentoo and the image's portage/ files in /etc/portage
-# (copied in by mk/run-stage); this adds USE, MAKE_CONF, binary package
-# caching and INSTALL_MASK so docs, man and info pages are never installed.
+# portage: the builder's /etc/portage for this image. The tree is mounted
+# at /var/db/repos (a volume, mk/portage-tree) and the image's portage/
+# files are in /etc/portage (copied in by mk/run-stage); this adds USE,
+# MAKE_CONF, binary package caching and INSTALL_MASK so docs, man and info
+# pages are never installed.
 . /scratchmerge/stages/common.sh
 mkdir -p /etc/portage
 {
