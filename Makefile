@@ -22,7 +22,10 @@ deps:
 PHONY += deps
 
 ## clean             remove build/ (O=: the helpers, stamps, logs, image archives)
+##                   and every image's snapshots and containers in the engine
 clean:
+	$(Q)for d in $(wildcard $(O)/*/.opts-portage); do d=$${d%/.opts-portage}; n=$${d##*/}; \
+		$(TOP)/mk/clean-image $$d scratchmerge-$(SM_ID)/$$n $(SM_ID)/$$n || true; done
 	rm -rf $(O)
 PHONY += clean
 

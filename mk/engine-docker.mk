@@ -9,7 +9,9 @@ PODMAN_RUN_FLAGS ?= --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024
 # := not ?=: these are exported, so a make run by a test under this make
 # must not inherit them from the environment
 ENGINE := $(DOCKER)
-ENGINE_RUN_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),$(PODMAN_RUN_FLAGS),$(DOCKER_RUN_FLAGS))
+# which store the snapshots live in (a wrapper around docker is docker)
+ENGINE_KIND := $(if $(filter podman,$(notdir $(ENGINE))),podman,docker)
+ENGINE_RUN_FLAGS := $(if $(filter podman,$(ENGINE_KIND)),$(PODMAN_RUN_FLAGS),$(DOCKER_RUN_FLAGS))
 # Real Gentoo builds fetch distfiles; the fixture builder runs with none.
 NETWORK ?= default
 # Caches shared by every image (named volumes): distfiles and binary packages.

@@ -26,3 +26,14 @@ engine_rm_owned() {
 	ids=$("$ENGINE" ps -aq "${f[@]}" 2> /dev/null) || return 0
 	[ -z "$ids" ] || "$ENGINE" rm -f -v $ids > /dev/null 2>&1 || true
 }
+
+# engine_drop_dangling OWNER: remove OWNER's snapshots that no tag names
+# any more (a commit replaced them) and nothing uses. Snapshots carry the
+# owner label of the container they were committed from. An image still
+# used by a container or a child stays (rmi without -f refuses it) and goes
+# in a later sweep.
+engine_drop_dangling() {
+	local ids
+	ids=$("$ENGINE" images -q --filter dangling=true --filter "label=org.scratchmerge.owner=$1" 2> /dev/null) || return 0
+	[ -z "$ids" ] || "$ENGINE" rmi $ids > /dev/null 2>&1 || true
+}

@@ -130,7 +130,7 @@ WANTED := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(cal
 	$(if $(filter images,$(MAKECMDGOALS)),$(IMAGES)))
 
 ifneq ($(WANTED),)
-FACTS := $(shell $(TOP)/mk/image-facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
+FACTS := $(shell $(TOP)/mk/image-facts --cache $(O)/.facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
 fact = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FACTS)))
 BASES := $(sort $(foreach i,$(WANTED),$(call iv,$(i),STAGE3_IMAGE) $(call iv,$(i),PORTAGE_IMAGE)))
 BASE_IDS := $(call engine-ids,$(BASES))
@@ -146,7 +146,7 @@ opt = SM_$(1)=$(call shq,$(2))$(NL)
 var = $(call opt,$(2),$(call iv,$(1),$(2)))
 hash = $(call opt,$(1),$(call fact,$(2)))
 opts-portage = \
-	$(call opt,ENGINE,$(ENGINE)) \
+	$(call opt,ENGINE,$(ENGINE_KIND)) \
 	$(call var,$(1),STAGE3_IMAGE) \
 	$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE))) \
 	$(call var,$(1),PORTAGE_IMAGE) \

@@ -7,6 +7,7 @@
 PATH=/scratchmerge/stages/noop:$PATH
 write_provided
 out=/tmp/scratchmerge-pretend
+echo ">>> pretend: ROOT=$ROOT_DIR emerge --pretend --verbose --oneshot $SM_PACKAGES"
 # shellcheck disable=SC2086 # a list of atoms
 ROOT=$ROOT_DIR emerge --pretend --verbose --oneshot $SM_PACKAGES > "$out" 2>&1 || {
 	cat "$out"
@@ -25,7 +26,7 @@ pkgs() {	# pkgs root|builder
 }
 # cat/pn of a CAT/PF or of an atom with an operator, version or slot
 pn() { printf '%s\n' "$1" | sed 's/^[<>=~]*//; s/:.*//; s/-[0-9][^/]*$//'; }
-echo ">>> pretend: $SM_NAME"
+echo
 echo "into ROOT ($ROOT_DIR):"
 pkgs root | sed 's/^/    /'
 echo "into the builder (build-time dependencies):"

@@ -70,4 +70,3 @@ ldconfig -r "$ROOT_DIR"
 # ldconfig's aux-cache records the inodes and ctimes of this build's files:
 # a different image digest every build, and nothing needs it at run time
 rm -f var/cache/ldconfig/aux-cache
-rmdir -p var/cache/ldconfig 2> /dev/null || true

@@ -31,6 +31,8 @@ check "no headers, static libs, man pages or docs (but KEEP)" \
 check "KEEP kept its path" grep -qx usr/share/doc/glibc-fixture/README "$T_TMP/files"
 check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|usr/bin/extra' '$T_TMP/files'"
 check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
+check "ROOT has /var/cache/ldconfig (as a real glibc gives it) but not ldconfig's aux-cache" \
+	bash -c "grep -qx var/cache/ldconfig/ '$T_TMP/files' && ! grep -q aux-cache '$T_TMP/files'"
 check "the prune stage's snapshot is its stopped container" \
 	docker container inspect --format '{{.State.Status}}' "$(snap fx-hello | tr / .).prune"
 check "ldconfig had nothing to complain about" bash -c "! grep -q 'is not an ELF file' '$OUT/fx-hello/prune.log'"

@@ -82,10 +82,6 @@ ran() {
 snap() {
 	echo "scratchmerge-$(cat "${2:-$OUT}/.sm-id" 2> /dev/null)/$1"
 }
-# engine_objects: the engine's images, containers and volumes, counted
-engine_objects() {
-	echo "images=$(docker images -aq | sort -u | wc -l) containers=$(docker ps -aq | wc -l) volumes=$(docker volume ls -q | wc -l)"
-}
 # containers IMAGE [docker ps flags]: names of IMAGE's stage containers
 # (work, not the kept prune snapshot) in this build directory
 containers() {
