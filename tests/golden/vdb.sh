@@ -29,4 +29,17 @@ printf 'obj /%0100000d ef343b0931126a20f133d67c2b018a3b 1\n' 0 > var/db/pkg/dev-
 golden vdb-files-long-line   bash -c "$V files dev-util/tool | wc -c"
 bash -c "$V files app-misc/tool" > /dev/null 2> garbage.err
 golden vdb-files-garbage     bash -c "$V files app-misc/tool >/dev/null 2>&1; echo exit=\$?; grep -c 'CONTENTS:1: ' garbage.err"
+# hostile VDB entries: an out-of-range BUILD_TIME (gmtime() NULL), FIFOs
+# and a directory as package files (never opened: no hang), the unmerge
+# of another package with a FIFO CONTENTS elsewhere (fails, no hang)
+echo 99999999999999999 > var/db/pkg/sys-libs/glibc-2.39-r6/BUILD_TIME
+golden vdb-info-bad-time     $V info sys-libs/glibc
+rm var/db/pkg/dev-util/tool-2.0/SLOT && mkfifo var/db/pkg/dev-util/tool-2.0/SLOT
+rm var/db/pkg/app-misc/spaces-1.0/SLOT && mkdir var/db/pkg/app-misc/spaces-1.0/SLOT
+golden vdb-info-fifo         timeout 10 $V info dev-util/tool app-misc/spaces
+rm var/db/pkg/dev-util/tool-2.0/CONTENTS && mkfifo var/db/pkg/dev-util/tool-2.0/CONTENTS
+golden vdb-files-fifo        timeout 10 $V files dev-util/tool
+golden vdb-unmerge-garbage   $V unmerge dev-libs/icu
+cp "$TOP/tests/fixtures/vdb/var/db/pkg/app-misc/tool-1.0/CONTENTS" var/db/pkg/app-misc/tool-1.0/
+golden vdb-unmerge-fifo-elsewhere timeout 10 $V unmerge --dry-run dev-libs/icu
 golden_summary
