@@ -177,43 +177,44 @@ cmd_files(struct vdb *db, char **args, int n)
 }
 
 struct owner_ctx {
-	char **want;	/* cleaned absolute paths asked for */
-	int n, *found;
+	struct strset want;	/* cleaned path asked for -> its found flag */
+	int *found;
 };
 
+/* one hash lookup per CONTENTS line: linear in the VDB whatever N */
 static int
 owner_cb(struct vdb_pkg *p, struct contents_entry *e, void *arg)
 {
 	struct owner_ctx *c = arg;
 	char rel[4096];
+	int *found;
 
-	if (path_clean(e->path, rel, sizeof(rel)))
+	if (path_clean(e->path, rel, sizeof(rel)) || !(found = strset_get(&c->want, rel)))
 		return 0;
-	for (int i = 0; i < c->n; i++) {
-		if (!strcmp(rel, c->want[i])) {
-			printf("%s /%s%c", p->atom, rel, sep);
-			c->found[i] = 1;
-		}
-	}
+	printf("%s /%s%c", p->atom, rel, sep);
+	*found = 1;
 	return 0;
 }
 
 static int
 cmd_owner(struct vdb *db, char **args, int n)
 {
-	struct owner_ctx c = { calloc(n + 1, sizeof(char *)), n, calloc(n + 1, sizeof(int)) };
+	struct owner_ctx c = { { 0 }, calloc(n + 1, sizeof(int)) };
 	size_t line;
 	const char *why = NULL;
 	int status = 0;
 
 	if (!n)
 		tool_usage(usage_text);
+	if (!c.found)
+		tool_die("out of memory");
 	for (int i = 0; i < n; i++) {
 		char rel[4096];
 
 		if (path_clean(args[i], rel, sizeof(rel)))
 			tool_die("%s: not a path inside the root:", args[i]);
-		c.want[i] = strdup(rel);
+		if (strset_add(&c.want, rel, &c.found[i]) < 0)
+			tool_die("out of memory");
 	}
 	for (size_t i = 0; i < db->npkgs; i++)
 		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &line, &why)) {
@@ -221,13 +222,15 @@ cmd_owner(struct vdb *db, char **args, int n)
 			status = 1;
 		}
 	for (int i = 0; i < n; i++) {
-		if (!c.found[i]) {
+		char rel[4096];
+
+		path_clean(args[i], rel, sizeof(rel));
+		if (!*(int *)strset_get(&c.want, rel)) {
 			tool_warn("%s: not owned by any package in %s", args[i], root);
 			status = 1;
 		}
-		free(c.want[i]);
 	}
-	free(c.want);
+	strset_free(&c.want);
 	free(c.found);
 	return status;
 }

@@ -85,9 +85,11 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of the entries of directory FD (closed). */
+/* Sorted names of the entries of directory FD (closed); with DIRS_ONLY
+ * only the subdirectories (not symlinks to one), told by d_type where the
+ * file system gives it (no stat per package), else by fstatat. */
 static int
-list_dir(int fd, char ***names, size_t *n)
+list_dir(int fd, char ***names, size_t *n, int dirs_only)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
@@ -101,6 +103,13 @@ list_dir(int fd, char ***names, size_t *n)
 	while ((errno = 0, de = readdir(d))) {
 		if (skip_name(de->d_name))
 			continue;
+		if (dirs_only && de->d_type != DT_DIR) {
+			struct stat st;
+
+			if (de->d_type != DT_UNKNOWN ||
+			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+				continue;	/* not a package directory */
+		}
 		if (len == cap) {
 			cap = cap ? cap * 2 : 32;
 			if (!(nv = realloc(v, cap * sizeof(*v))))
@@ -185,7 +194,7 @@ vdb_open(struct vdb *db, const char *root)
 			return 0;
 		goto fail;
 	}
-	if (list_dir(dup(db->dbfd), &cats, &ncats))
+	if (list_dir(dup(db->dbfd), &cats, &ncats, 0))
 		goto fail;
 	for (size_t i = 0; i < ncats; i++) {
 		int fd = openat(db->dbfd, cats[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -195,15 +204,9 @@ vdb_open(struct vdb *db, const char *root)
 				continue;	/* a stray file, not a category */
 			goto fail;
 		}
-		if (list_dir(fd, &pfs, &npfs))
+		if (list_dir(fd, &pfs, &npfs, 1))
 			goto fail;
 		for (size_t j = 0; j < npfs; j++) {
-			struct stat st;
-			char rel[4096];
-
-			snprintf(rel, sizeof(rel), "%s/%s", cats[i], pfs[j]);
-			if (fstatat(db->dbfd, rel, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
-				continue;	/* not a package directory */
 			if (add_pkg(db, cats[i], pfs[j], &cap)) {
 				free_names(pfs, npfs);
 				goto fail;

@@ -400,8 +400,8 @@ drop(struct ctx *c, int pfd, const char *base, const struct stat *lst, const cha
 	if (!c->o->dry_run) {
 		/* "Remove permissions to ensure that any hardlinks to suid/sgid
 		 * files are rendered harmless." */
-		if (!S_ISLNK(lst->st_mode))
-			fchmodat(pfd, base, 0, 0);
+		if (!S_ISLNK(lst->st_mode))	/* never through a swapped-in symlink */
+			fchmodat(pfd, base, 0, AT_SYMLINK_NOFOLLOW);
 		if (unlinkat(pfd, base, 0) && errno != ENOENT) {
 			fail(c, rel, errno);
 			return -1;

@@ -54,6 +54,11 @@ test_walk(void **state)
 		assert_string_equal(f->db.pkgs[i].atom, want[i]);
 	assert_string_equal(f->db.pkgs[7].pn, "gcc");
 	assert_string_equal(f->db.pkgs[2].pn, "php");
+	/* a stray file and a symlink to a package are not packages */
+	assert_int_equal(tu_sh("cd '%s/var/db/pkg/dev-libs' && touch stray-1.0 && ln -s icu-74.2 link-1.0", f->root), 0);
+	vdb_close(&f->db);
+	assert_int_equal(vdb_open(&f->db, f->root), 0);
+	assert_int_equal(f->db.npkgs, sizeof(want) / sizeof(*want));
 }
 
 static void
