@@ -42,4 +42,13 @@ golden vdb-files-fifo        timeout 10 $V files dev-util/tool
 golden vdb-unmerge-garbage   $V unmerge dev-libs/icu
 cp "$TOP/tests/fixtures/vdb/var/db/pkg/app-misc/tool-1.0/CONTENTS" var/db/pkg/app-misc/tool-1.0/
 golden vdb-unmerge-fifo-elsewhere timeout 10 $V unmerge --dry-run dev-libs/icu
+# a real unmerge, CONFIG_PROTECT and FEATURES from the environment as
+# Portage would see them; -v prints what stays too
+mkdir -p r2/etc r2/var/db/pkg/app-misc/conf-1
+echo local > r2/etc/a.conf
+echo x > r2/etc/b.conf && touch -d @100 r2/etc/b.conf
+printf 'dir /etc\nobj /etc/a.conf 401b30e3b8b5d629635a5c613cdb7919 1\nobj /etc/b.conf 401b30e3b8b5d629635a5c613cdb7919 100\nobj /usr/bin/gone 401b30e3b8b5d629635a5c613cdb7919 1\n' \
+	> r2/var/db/pkg/app-misc/conf-1/CONTENTS
+golden vdb-unmerge-protect   env CONFIG_PROTECT=/etc FEATURES="sandbox unmerge-orphans" $BIN/vdb --root r2 unmerge -v app-misc/conf
+golden vdb-unmerge-after     bash -c "find r2 -mindepth 1 | sort"
 golden_summary
