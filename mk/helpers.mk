@@ -23,6 +23,7 @@ STATIC_TOOLS := vdb copyfiles
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
 vdb_deps = $(VDB_LIB)
+vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev)
 copyfiles_deps = $(COPY_LIB)
 mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
 
@@ -44,7 +45,7 @@ define link-tool
 $(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2)_deps))
 	$$(call msg,LD,$$@)
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3)
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3) $$($(2)_libs)
 endef
 $(foreach t,vdb copyfiles,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
