@@ -473,10 +473,22 @@ consider(struct uselint *u, struct closest *c, const struct query *q, const char
 	return closest_add(c, d, show_flag(f, glen));
 }
 
-static void
-closest_init(struct closest *c, const struct query *q)
+/* the part of Q's name the user chose: the value within a group */
+static const char *
+query_value(struct uselint *u, const struct query *q)
 {
-	size_t l = strlen(q->group ? q->value : q->flag);
+	size_t glen;
+
+	if (q->group)
+		return q->value;
+	glen = group_of(u, q->flag);
+	return glen ? q->flag + glen + 1 : q->flag;
+}
+
+static void
+closest_init(struct uselint *u, struct closest *c, const struct query *q)
+{
+	size_t l = strlen(query_value(u, q));
 
 	memset(c, 0, sizeof(*c));
 	/* a third of the name, at least one edit */
@@ -562,7 +574,7 @@ uselint_check_use(struct uselint *u, const char *use)
 		}
 		if (strset_has(&u->all_iuse, flag))
 			continue;
-		closest_init(&c, &q);
+		closest_init(u, &c, &q);
 		for (size_t i = 0; i < u->global.cap && !r; i++)
 			if (u->global.keys[i])
 				r = consider(u, &c, &q, u->global.keys[i]);
@@ -683,7 +695,7 @@ explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
 	}
 	if (!(nm = cat_pfs(u, a->cat)))
 		return -1;
-	closest_init(&c, &q);
+	closest_init(u, &c, &q);
 	if (nm->n) {
 		char last[512] = "";
 
@@ -710,7 +722,7 @@ explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
 			return -1;
 		fprintf(f, "no category %s in %s", a->cat, u->repo_path);
 		q.flag = a->cat;
-		closest_init(&c, &q);
+		closest_init(u, &c, &q);
 		for (size_t i = 0; i < u->ncats; i++) {
 			size_t d = uselint_distance(a->cat, u->cats[i]);
 
@@ -755,7 +767,7 @@ explain_flag(struct uselint *u, const struct matches *m, const struct query *q,
 			fprintf(f, "%s%s/%s", i ? ", " : "", m->pkgs[i]->cat, m->pkgs[i]->pn);
 		fprintf(f, "%s; %zu ebuilds checked)", m->npkgs > 5 ? ", ..." : "", m->nebs);
 	}
-	closest_init(&c, q);
+	closest_init(u, &c, q);
 	for (size_t i = 0; i < m->nebs && !r; i++)
 		for (size_t j = 0; j < m->ebs[i]->nflags && !r; j++) {
 			const char *fl = m->ebs[i]->flags[j];
