@@ -125,10 +125,10 @@ main(int argc, char **argv)
 			tool_die("%s:", u.failed_path ? u.failed_path : pu[i]);
 	if (u.nerrors)
 		fprintf(stderr, "uselint: %zu error%s (%zu lines, %zu flags checked against %zu ebuilds)\n",
-			u.nerrors, u.nerrors == 1 ? "" : "s", u.nlines, u.nflags, u.mc.nread);
+			u.nerrors, u.nerrors == 1 ? "" : "s", u.nlines, u.nflags, uselint_ebuilds(&u));
 	else
 		printf("uselint: %zu lines, %zu flags checked against %zu ebuilds\n",
-		       u.nlines, u.nflags, u.mc.nread);
+		       u.nlines, u.nflags, uselint_ebuilds(&u));
 	c = u.nerrors ? 1 : 0;
 	uselint_close(&u);
 	for (size_t i = 0; i < nrewrites; i++)

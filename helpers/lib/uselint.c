@@ -530,12 +530,22 @@ add_iuse(const char *cat, const char *pf, char *iuse, void *arg)
 static int
 load_all_iuse(struct uselint *u)
 {
+	size_t before = u->mc.nread;
+
 	if (u->all_loaded)
 		return 0;
 	if (md5cache_foreach_iuse(&u->mc, add_iuse, &u->all_iuse))
 		return -1;
 	u->all_loaded = 1;
+	u->nall = u->mc.nread - before;
 	return 0;
+}
+
+size_t
+uselint_ebuilds(const struct uselint *u)
+{
+	/* the whole tree once read, every package's entries are among them */
+	return u->all_loaded ? u->nall : u->mc.nread;
 }
 
 int

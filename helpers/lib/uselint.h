@@ -32,6 +32,7 @@ struct uselint {
 	struct strset global;	/* profiles/use.desc and profiles/desc/ flags */
 	struct strset all_iuse;	/* every IUSE flag of the tree, read on demand */
 	int all_loaded;
+	size_t nall;		/* entries in the tree (when all_loaded) */
 	char **cats;
 	size_t ncats;
 	int cats_loaded;
@@ -52,6 +53,9 @@ int uselint_check_use(struct uselint *u, const char *use);
 /* A package.use file, or a directory of them read recursively in sorted
  * order without hidden files and `*~` (as Portage's grabdict_package). */
 int uselint_check_package_use(struct uselint *u, const char *path);
+
+/* How many distinct md5-cache entries were consulted. */
+size_t uselint_ebuilds(const struct uselint *u);
 
 /* Levenshtein distance (exposed for the tests). */
 size_t uselint_distance(const char *a, const char *b);

@@ -261,6 +261,17 @@ test_global_use(void **state)
 	assert_int_equal(u.mc.nread, 7);
 	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl"), 0);
 	assert_int_equal(u.mc.nread, 7);
+	assert_int_equal(uselint_ebuilds(&u), 7);
+	/* entries read again for a package.use line are not counted twice */
+	tu_write(r->dir, "pu", "dev-lang/php fpm\n");
+	{
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/pu", r->dir);
+		assert_int_equal(uselint_check_package_use(&u, p), 0);
+	}
+	assert_int_equal(u.mc.nread, 10);
+	assert_int_equal(uselint_ebuilds(&u), 7);
 	assert_string_equal(r->out,
 		"USE: USE flag 'ipv5' is neither in profiles/use.desc nor in the IUSE of any ebuild in " REPO
 		"; closest: ipv6\n"
