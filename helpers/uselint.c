@@ -75,6 +75,14 @@ report(const struct uselint_diag *d, void *arg)
 	}
 }
 
+static void __attribute__((noreturn))
+fail(struct uselint *u, const char *what)
+{
+	if (u->failed_why)
+		tool_die("%s: %s", u->failed_path ? u->failed_path : what, u->failed_why);
+	tool_die("%s:", u->failed_path ? u->failed_path : what);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -119,10 +127,10 @@ main(int argc, char **argv)
 		tool_die("%s:", repo);
 	}
 	if (use && uselint_check_use(&u, use))
-		tool_die("%s:", u.failed_path ? u.failed_path : repo);
+		fail(&u, repo);
 	for (size_t i = 0; i < npu; i++)
 		if (uselint_check_package_use(&u, pu[i]))
-			tool_die("%s:", u.failed_path ? u.failed_path : pu[i]);
+			fail(&u, pu[i]);
 	if (u.nerrors)
 		fprintf(stderr, "uselint: %zu error%s (%zu lines, %zu flags checked against %zu ebuilds)\n",
 			u.nerrors, u.nerrors == 1 ? "" : "s", u.nlines, u.nflags, uselint_ebuilds(&u));

@@ -177,6 +177,8 @@ load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, st
 		free(u->failed_path);
 		if (asprintf(&u->failed_path, "%s/metadata/md5-cache/%s/%s", u->repo_path, cat, pf) < 0)
 			u->failed_path = NULL;
+		if (errno == EINVAL)
+			u->failed_why = "a line that is not KEY=VALUE";
 		return -1;
 	}
 	slot = md5cache_get(&e, "SLOT");
@@ -950,10 +952,9 @@ check_file(struct uselint *u, const char *path)
 	if (!r)
 		return 0;
 fail:
-	if (errno != ENOMEM) {
-		free(u->failed_path);
+	/* keep the name of an md5-cache entry that could not be read */
+	if (errno != ENOMEM && !u->failed_path)
 		u->failed_path = strdup(path);
-	}
 	return -1;
 }
 

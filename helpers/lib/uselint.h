@@ -37,6 +37,7 @@ struct uselint {
 	size_t ncats;
 	int cats_loaded;
 	char *failed_path;	/* the file a -1 return was about */
+	const char *failed_why;	/* what was wrong with it, if not errno */
 	size_t nlines, nflags, nerrors;
 };
 

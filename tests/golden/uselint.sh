@@ -26,4 +26,6 @@ golden uselint-usage-as       $U --use x --as nothing
 golden uselint-usage-arg      $U --use x extra
 golden uselint-no-repo        $U --repo nothing --use x
 golden uselint-no-package-use $U --repo repo --package-use nothing
+cp -a repo broken && printf 'EAPI=8\nnot a key line\n' > broken/metadata/md5-cache/dev-lang/php-8.4.21
+golden uselint-broken-entry   $U --repo broken --package-use nginx-fixed/package.use
 golden_summary
