@@ -154,9 +154,13 @@ test_use_expand_groups(void **state)
 	     "www-servers/nginx:stable aio\n"
 	     "www-servers/nginx:stable nginx_modules_mail_imapp\n"
 	     "www-servers/nginx:stable NGINX_MODULES_HTTPS: ssl\n"
-	     "www-servers/nginx:stable : ssl +aio -\n",
+	     "www-servers/nginx:stable : ssl +aio -\n"
+	     /* a value of the group written comes before the same in another */
+	     "www-servers/nginx:stable NGINX_MODULES_STREAM: ssll\n",
 	     &u);
-	assert_int_equal(u.nerrors, 7);
+	assert_int_equal(u.nerrors, 8);
+	assert_non_null(strstr(r->out, "(NGINX_MODULES_STREAM: ssll) is not in IUSE of www-servers/nginx "
+				       "(versions checked: 1.28.0); closest: NGINX_MODULES_STREAM: ssl\n"));
 	assert_non_null(strstr(r->out,
 		"package.use:1: www-servers/nginx:stable: USE flag 'nginx_modules_http_gzipp' "
 		"(NGINX_MODULES_HTTP: gzipp) is not in IUSE of www-servers/nginx (versions checked: 1.28.0); "
