@@ -30,6 +30,8 @@ struct uselint {
 	struct strset catpfs;	/* "cat" -> its PF list */
 	struct strset groups;	/* USE_EXPAND names, lower case ("nginx_modules_http") */
 	struct strset global;	/* profiles/use.desc and profiles/desc/ flags */
+	struct strset local;	/* profiles/use.local.desc: flag -> "cat/pn cat/pn ..." */
+	int local_loaded;
 	struct strset all_iuse;	/* every IUSE flag of the tree, read on demand */
 	int all_loaded;
 	size_t nall;		/* entries in the tree (when all_loaded) */
@@ -48,7 +50,8 @@ void uselint_close(struct uselint *u);
 
 /* The global USE (make.conf syntax: flags, -flags, -*): each flag must
  * be in profiles/use.desc (or profiles/desc/) or in the IUSE of at least
- * one ebuild. */
+ * one ebuild: first those of the packages profiles/use.local.desc names
+ * for it, then, only if they do not have it, every entry of the cache. */
 int uselint_check_use(struct uselint *u, const char *use);
 
 /* A package.use file, or a directory of them read recursively in sorted

@@ -259,14 +259,19 @@ test_global_use(void **state)
 	assert_int_equal(u.nerrors, 0);
 	assert_int_equal(u.nflags, 5);
 	assert_int_equal(u.mc.nread, 0);
-	/* a local flag of some ebuild: the whole cache is read once */
+	/* a local flag: the packages profiles/use.local.desc names for it */
 	assert_int_equal(uselint_check_use(&u, "fpm"), 0);
 	assert_int_equal(u.nerrors, 0);
-	assert_int_equal(u.mc.nread, 7);
+	assert_int_equal(u.mc.nread, 3);
+	assert_int_equal(uselint_ebuilds(&u), 3);
+	/* described there, but in no IUSE: the whole cache is read, once */
+	assert_int_equal(uselint_check_use(&u, "coverage"), 0);
+	assert_int_equal(u.nerrors, 1);
+	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl"), 0);
-	assert_int_equal(u.mc.nread, 7);
+	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_ebuilds(&u), 7);
-	/* entries read again for a package.use line are not counted twice */
+	/* entries already read for a package.use line are not counted twice */
 	tu_write(r->dir, "pu", "dev-lang/php fpm\n");
 	{
 		char p[4096];
@@ -277,6 +282,8 @@ test_global_use(void **state)
 	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_ebuilds(&u), 7);
 	assert_string_equal(r->out,
+		"USE: USE flag 'coverage' is neither in profiles/use.desc nor in the IUSE of any ebuild in " REPO
+		"; no close match\n"
 		"USE: USE flag 'ipv5' is neither in profiles/use.desc nor in the IUSE of any ebuild in " REPO
 		"; closest: ipv6\n"
 		"USE: USE flag 'intll' is neither in profiles/use.desc nor in the IUSE of any ebuild in " REPO
