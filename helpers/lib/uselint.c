@@ -504,6 +504,13 @@ closest_init(struct uselint *u, struct closest *c, const struct query *q)
 }
 
 static void
+closest_free(struct closest *c)
+{
+	while (c->n)
+		free(c->best[--c->n].show);
+}
+
+static void
 closest_print(struct closest *c, FILE *f)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -681,6 +688,7 @@ uselint_check_use(struct uselint *u, const char *use)
 			if (u->all_iuse.keys[i])
 				r = consider(u, &c, &q, u->all_iuse.keys[i]);
 		if (r || !(f = open_memstream(&msg, &len))) {
+			closest_free(&c);
 			r = -1;
 			break;
 		}
@@ -813,8 +821,10 @@ explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
 			strcpy(last, pn);
 			if ((d = uselint_distance(a->pn, pn)) > c.limit)
 				continue;
-			if (asprintf(&full, "%s/%s", a->cat, pn) < 0 || closest_add(&c, d, full))
+			if (asprintf(&full, "%s/%s", a->cat, pn) < 0 || closest_add(&c, d, full)) {
+				closest_free(&c);
 				return -1;
+			}
 		}
 	} else {
 		if (load_categories(u))
@@ -825,8 +835,10 @@ explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
 		for (size_t i = 0; i < u->ncats; i++) {
 			size_t d = uselint_distance(a->cat, u->cats[i]);
 
-			if (d <= c.limit && closest_add(&c, d, strdup(u->cats[i])))
+			if (d <= c.limit && closest_add(&c, d, strdup(u->cats[i]))) {
+				closest_free(&c);
 				return -1;
+			}
 		}
 	}
 	closest_print(&c, f);
