@@ -18,13 +18,15 @@ LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 # the static tools must not pull in mkimage's libraries
 VDB_LIB := contents path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := path strset copy
-TOOLS := vdb copyfiles mkimage
-STATIC_TOOLS := vdb copyfiles
+USELINT_LIB := atom md5cache path strset uselint
+TOOLS := vdb copyfiles uselint mkimage
+STATIC_TOOLS := vdb copyfiles uselint
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
 vdb_deps = $(VDB_LIB)
 vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev)
 copyfiles_deps = $(COPY_LIB)
+uselint_deps = $(USELINT_LIB)
 mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
@@ -47,7 +49,7 @@ $(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3) $$($(2)_libs)
 endef
-$(foreach t,vdb copyfiles,$(eval $(call link-tool,$(O)/bin,$(t),)))
+$(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
 $(eval $(call link-tool,$(O)/bin,mkimage,$$(MKIMAGE_LIBS)))
 
