@@ -153,6 +153,8 @@ opts-portage = \
 	$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE))) \
 	$(call var,$(1),PLATFORM) \
 	$(call var,$(1),USE) \
+	$(call opt,USE_VAR,$(IMG_VAR_$(1))_USE) \
+	$(call opt,IMG_DIR,$(IMG_DIR_$(1))) \
 	$(call var,$(1),MAKE_CONF) \
 	$(call hash,PORTAGE_DIR_HASH,$(IMG_DIR_$(1)):portage) \
 	$(call hash,SCRIPT_HASH,stage:portage)

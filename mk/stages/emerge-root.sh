@@ -8,7 +8,9 @@
 # SAPI cli"); the prune stage's POST_PRUNE makes the links the image needs.
 . /scratchmerge/stages/common.sh
 PATH=/scratchmerge/stages/noop:$PATH
-mkdir -p "$ROOT_DIR"
+# acct-group.eclass's pkg_preinst runs `groupadd --prefix ROOT`, which needs
+# ROOT/etc (images/FACTS.md F24); an acct-* package may be merged first
+mkdir -p "$ROOT_DIR/etc"
 write_provided
 note "ROOT=$ROOT_DIR emerge --oneshot $SM_PACKAGES"
 # shellcheck disable=SC2086 # a list of atoms
