@@ -179,10 +179,12 @@ parse_item(struct lex *lx, const struct strset *use, struct strset *unmapped, st
 		}
 		return 0;
 	}
-	if (!strcmp(t, ")")) {
-		errno = EINVAL;
-		return -1;
-	}
+	/* a licence name (PMS 3.1.6): [A-Za-z0-9_][A-Za-z0-9+_.-]* */
+	for (const char *c = t; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_' || (c > t && (*c == '+' || *c == '.' || *c == '-')))) {
+			errno = EINVAL;
+			return -1;
+		}
 	{
 		const char *id = license_spdx_id(t);
 		char ref[512];

@@ -17,7 +17,8 @@ const char *license_spdx_id(const char *gentoo);
  * malloc()ed, NULL when nothing applies (empty LICENSE, or every group's
  * condition false). Every unmapped name is added to UNMAPPED (may be
  * NULL). Returns 0, or -1 with errno = EINVAL (unbalanced parentheses, a
- * group without its "(", a "||" with no group) or ENOMEM. */
+ * group without its "(", a "||" with no group, a name that is not a
+ * licence name) or ENOMEM. */
 int license_to_spdx(const char *license, const struct strset *use, char **expr,
 		    struct strset *unmapped);
 

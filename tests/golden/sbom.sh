@@ -2,6 +2,7 @@
 # small image made here from tests/fixtures/sbom (a VDB in the real format:
 # LICENSE with USE-conditional and || groups, IUSE, NEEDED.ELF.2, PROVIDES).
 . "$(dirname "$0")/lib.sh"
+umask 022
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 cd "$w"
