@@ -86,7 +86,26 @@ expect "glibc is marked as copied from the builder" "scratchmerge:copied-from-bu
 expect "gcc's libraries are marked as copied from the builder" \
 	"scratchmerge:copied-from-builder=RUNTIME_LIBS_FROM_BUILDER" "$(from gcc)"
 expect "hello is not marked" "" "$(from hello)"
-files() { jq -r '.files[].fileName' "$SB" | paste -sd' '; }
+# LICENSE, IUSE, USE as the fixture emerge writes them (when it does)
+V=$OUT/fx-hello/sbom-input/vdb/var/db/pkg
+field() { jq -r --arg n "$1" --arg k "$2" '.packages[] | select(.name == $n) | .[$k]' "$SB"; }
+ann() { jq -r --arg n "$1" --arg k "$2" '.packages[] | select(.name == $n) | .annotations[].comment | select(startswith($k))' "$SB"; }
+if [ -f "$V/app-misc/hello-1.0-r1/LICENSE" ] && [ -f "$V/app-misc/hello-1.0-r1/IUSE" ]; then
+	expect "hello: LICENSE as SPDX, its USE conditionals evaluated (USE=\"-ipv6 greeting\")" \
+		"GPL-2.0-or-later AND MIT" "$(field hello licenseDeclared)"
+	expect "hello: the USE flags it was built with (USE within IUSE)" "gentoo:USE=greeting" "$(ann hello gentoo:USE=)"
+else
+	skip "hello's licence and USE" "the fixture emerge writes no LICENSE/IUSE into the VDB yet"
+fi
+if [ -f "$V/sys-libs/glibc-2.36-r99/LICENSE" ]; then
+	expect "glibc: LICENSE as SPDX, unmapped names as LicenseRef-Gentoo-*" \
+		"LGPL-2.1-or-later AND BSD-3-Clause AND HPND AND ISC AND LicenseRef-Gentoo-inner-net AND LicenseRef-Gentoo-rc AND LicenseRef-Gentoo-PCRE" \
+		"$(field glibc licenseDeclared)"
+	expect "the unmapped names are listed" "LicenseRef-Gentoo-PCRE LicenseRef-Gentoo-inner-net LicenseRef-Gentoo-rc" \
+		"$(jq -r '[.hasExtractedLicensingInfos[].licenseId] | map(select(. | test("PCRE|inner-net|rc$"))) | join(" ")' "$SB")"
+else
+	skip "glibc's licence" "the fixture builder's glibc has no LICENSE in its VDB yet"
+fi
 check "pruned files are not listed (headers, static libs, docs)" \
 	bash -c "! jq -r '.files[].fileName' '$SB' | grep -E 'usr/include|\\.a\$|share/doc/hello'"
 unowned() { jq -r '.files[] | select(.comment // "" | startswith("owned by no package")) | .fileName' "$SB" | paste -sd' '; }
