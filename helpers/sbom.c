@@ -124,7 +124,7 @@ print_report(json_t *r)
 		       (long long)json_integer_value(json_object_get(v, "uid")),
 		       (long long)json_integer_value(json_object_get(v, "gid")), p ? p : "no package");
 	}
-	printf("\nwhat the config runs:\n");
+	printf("\nwhat the config names (entrypoint, cmd, env, workdir):\n");
 	json_array_foreach(json_object_get(r, "entrypoint"), i, v) {
 		const char *p = json_string_value(json_object_get(v, "package"));
 

@@ -20,7 +20,8 @@ $(IMG_DIR_$(1))/report: $(O)/$(1)/.stamp-scratch
 		--from-builder "$$$$(awk '$$$$2 == "whole" { print $$$$1 }' $$$$in/from-builder 2>/dev/null)" \
 		--libs-from-builder "$$$$(awk '$$$$2 == "libs" { print $$$$1 }' $$$$in/from-builder 2>/dev/null)" \
 		--prune-log $(O)/$(1)/prune.log --prune-sizes $$$$in/prune-sizes \
-		--unmerge-log $(O)/$(1)/unmerge.log $$$$([ -f $$$$in/unmerge-sizes ] && echo --unmerge-sizes $$$$in/unmerge-sizes) \
+		--unmerge-log $(O)/$(1)/unmerge.log \
+		--unmerge-sizes $$$$([ -f $$$$in/unmerge-sizes ] && echo $$$$in/unmerge-sizes || echo /dev/null) \
 		--json $(O)/$(1)/report.json
 $(IMG_DIR_$(1))/push: $(O)/$(1)/.stamp-scratch
 	$$(Q)[ -n "$$(REGISTRY)" ] || { echo "$(IMG_DIR_$(1))/push: set REGISTRY=host[:port]/path" >&2; exit 1; }

@@ -201,8 +201,8 @@ owner_of(struct sbom *s, const char *path)
 	return f ? s->owner[f - s->img.v] : -1;
 }
 
-/* the packages the config's entrypoint and cmd need: their owners, and by
- * sonames everything those need */
+/* the packages the config needs: the owners of the files its entrypoint,
+ * cmd, env values and workdir name, and by sonames everything those need */
 static char *
 needed_closure(struct sbom *s, json_t *starts)
 {
@@ -248,6 +248,34 @@ needed_closure(struct sbom *s, json_t *starts)
 								"package", o >= 0 ? s->pkgs[o].vp->atom : NULL));
 			if (o >= 0)
 				in[o] = 1;
+		}
+	}
+	/* files the rest of the config names: env values (a:b lists split), workdir */
+	{
+		json_t *env = json_object_get(cfg, "Env");
+		size_t n = json_array_size(env) + 1;
+
+		for (size_t k = 0; k < n; k++) {
+			const char *e = k < n - 1 ? json_string_value(json_array_get(env, k))
+						  : json_string_value(json_object_get(cfg, "WorkingDir"));
+			char *val, *save, *part;
+
+			if (!e)
+				continue;
+			if (k < n - 1)
+				e = strchr(e, '=') ? strchr(e, '=') + 1 : "";
+			if (!(val = strdup(e)))
+				break;
+			for (part = strtok_r(val, ":", &save); part; part = strtok_r(NULL, ":", &save)) {
+				long o = part[0] == '/' ? owner_of(s, part) : -1;
+
+				if (o >= 0 && !in[o]) {
+					in[o] = 1;
+					json_array_append_new(starts, json_pack("{s:s, s:s}", "path", part,
+										"package", s->pkgs[o].vp->atom));
+				}
+			}
+			free(val);
 		}
 	}
 	while (changed) {
@@ -360,7 +388,7 @@ sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int
 		      "unowned", "files", (json_int_t)nunowned, "bytes", (json_int_t)unowned,
 		      "biggest_files", big, "special_files", special,
 		      "entrypoint", starts, "unneeded_candidates", "packages", cand,
-		      "rule", json_string("owns no file entrypoint/cmd names and provides no soname that the "
+		      "rule", json_string("owns no file the config names (entrypoint, cmd, env, workdir) and provides no soname that the "
 					  "ELF files (NEEDED.ELF.2, else REQUIRES) of a needed package need"));
 	{
 		json_t *p = json_pack("{s:o}", "paths", pruned), *u = json_pack("{s:o}", "paths", unmerged);

@@ -54,6 +54,10 @@ golden sbom-report "$S" report --image image.tar --vdb "$TOP/tests/fixtures/sbom
 	--from-builder sys-libs/glibc --prune-log prune.log --prune-sizes prune.sizes \
 	--unmerge-log unmerge.log --unmerge-sizes unmerge.sizes --json report.json
 golden sbom-report-json cat report.json
+# a package whose file the config names (in an env value) is needed
+printf 'entrypoint: [hello]\nenv: {PATH: /usr/bin, TOOL: "/usr/bin/tool:/nope"}\n' > env.yaml
+"$BIN/mkimage" --config env.yaml --rootfs root --tag fx-sbom:1 --source-date-epoch 1700000000 --out env.tar > /dev/null
+golden sbom-report-env-names-a-file bash -c "'$S' report --image env.tar --vdb '$TOP/tests/fixtures/sbom/vdb' --name fx-sbom | sed -n '/^what the config runs/,\$p'"
 golden sbom-bad-license bash -c "echo 'GPL-2 || MIT' > '$w/LICENSE' && cp -a '$TOP/tests/fixtures/sbom/vdb' '$w/bad' && cp '$w/LICENSE' '$w/bad/var/db/pkg/app-misc/tool-2.0/LICENSE' && '$S' spdx --image image.tar --vdb '$w/bad' --name x"
 golden sbom-usage       "$S" frobnicate
 golden_summary

@@ -42,6 +42,24 @@ hex(const void *p, size_t n, char out[65])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+/* an image of an 11-byte "layer" in LFD */
+static void
+fake_image(struct oci_image *img, int lfd, const char **tags, int ntags)
+{
+	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
+	img->layerfd = lfd;
+	img->layer_size = 11;
+	hex("layer-bytes", 11, img->layer_digest);
+	hex("uncompressed", 12, img->diff_id);
+	img->layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+	img->runtime = json_pack("{s:[s]}", "Cmd", "x");
+	img->annotations = json_object();
+	img->arch = "amd64";
+	img->created = 1700000000;
+	img->tags = tags;
+	img->ntags = ntags;
+}
+
 static void
 test_archive_digests(void **state)
 {
@@ -56,18 +74,7 @@ test_archive_digests(void **state)
 	(void)state;
 	unlink(name);
 	unlink(lname);
-	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
-	img.layerfd = lfd;
-	img.layer_size = 11;
-	hex("layer-bytes", 11, img.layer_digest);
-	hex("uncompressed", 12, img.diff_id);
-	img.layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
-	img.runtime = json_pack("{s:[s]}", "Cmd", "x");
-	img.annotations = json_object();
-	img.arch = "amd64";
-	img.created = 1700000000;
-	img.tags = tags;
-	img.ntags = 2;
+	fake_image(&img, lfd, tags, 2);
 	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
 
 	a = archive_read_new();
@@ -122,18 +129,7 @@ test_attach(void **state)
 
 	(void)state;
 	unlink(lname);
-	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
-	img.layerfd = lfd;
-	img.layer_size = 11;
-	hex("layer-bytes", 11, img.layer_digest);
-	hex("uncompressed", 12, img.diff_id);
-	img.layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
-	img.runtime = json_object();
-	img.annotations = json_object();
-	img.arch = "amd64";
-	img.created = 1700000000;
-	img.tags = tags;
-	img.ntags = 1;
+	fake_image(&img, lfd, tags, 1);
 	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
 	close(fd);
 	assert_int_equal(oci_attach(name, ofd, "{\"sbom\":1}", 10, "application/spdx+json", "sbom.spdx.json", "sbom",
