@@ -114,7 +114,8 @@ size_under(const struct sized *v, size_t n, const char *path, int exact)
 /* the paths a stage log names: "pruned /x" (prune.sh: a path and all below
  * it) or "/x" (vdb unmerge: every path on its own line, so EXACT) */
 static json_t *
-removed(const char *log, const char *prefix, const struct sized *sz, size_t nsz, int exact, long long *total)
+removed(const struct imgtar *img, const char *log, const char *prefix, const struct sized *sz, size_t nsz,
+	int exact, long long *total)
 {
 	FILE *f = log ? fopen(log, "re") : NULL;
 	json_t *a = json_array();
@@ -135,6 +136,21 @@ removed(const char *log, const char *prefix, const struct sized *sz, size_t nsz,
 		e = json_pack("{s:s}", "path", line + pl);
 		if (sz) {
 			long long b = size_under(sz, nsz, line + pl, exact);
+			char *slash = strrchr(line + pl, '/');
+
+			/* "/lib64/x" reached through lib64 -> usr/lib64: the listing
+			 * has the real path; the image still has the symlink */
+			if (!b && slash && slash != line + pl) {
+				const struct imgtar_file *d;
+				char real[8192];
+
+				*slash = '\0';
+				d = imgtar_resolve(img, line + pl, 1);
+				*slash = '/';
+				if (d && S_ISDIR(d->mode) && strcmp(d->path, line + pl) &&
+				    snprintf(real, sizeof(real), "%s%s", d->path, slash) < (int)sizeof(real))
+					b = size_under(sz, nsz, real, exact);
+			}
 
 			json_object_set_new(e, "bytes", json_integer(b));
 			*total += b;
@@ -367,8 +383,8 @@ sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int
 						     "bytes", (json_int_t)s->img.v[order[k]].size,
 						     "package", owner_atom(s, order[k])));
 	free(order);
-	pruned = removed(rm ? rm->prune_log : NULL, "pruned ", psz, npsz, 0, &pruned_b);
-	unmerged = removed(rm ? rm->unmerge_log : NULL, "", usz, nusz, 1, &unmerged_b);
+	pruned = removed(&s->img, rm ? rm->prune_log : NULL, "pruned ", psz, npsz, 0, &pruned_b);
+	unmerged = removed(&s->img, rm ? rm->unmerge_log : NULL, "", usz, nusz, 1, &unmerged_b);
 	/* UNMERGE/PROVIDED candidates */
 	in = needed_closure(s, starts);
 	if (!in)

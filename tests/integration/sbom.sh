@@ -171,6 +171,8 @@ expect "report.json: UNMERGE removed app-misc/extra's program, 39 bytes" "39" \
 	"$(jq -r '.unmerged.paths[] | select(.path == "/usr/bin/extra") | .bytes' "$R")"
 expect "report.json: PRUNE removed /usr/include (47 bytes: hello.h)" "47" \
 	"$(jq -r '.pruned.paths[] | select(.path == "/usr/include") | .bytes' "$R")"
+expect "report.json: PRUNE removed /lib64/libhello.a through lib64 -> usr/lib64 (8 bytes)" "8" \
+	"$(jq -r '.pruned.paths[] | select(.path == "/lib64/libhello.a") | .bytes' "$R")"
 expect "report.json: the entrypoint's package" "app-misc/hello-1.0-r1" "$(jq -r '.entrypoint[0].package' "$R")"
 expect "report.json: no candidates (hello needs glibc and libgcc_s)" "0" "$(jq '.unneeded_candidates.packages | length' "$R")"
 
