@@ -4,6 +4,7 @@
 include mk/defs.mk
 include mk/helpers.mk
 include mk/image.mk
+include mk/sbom.mk
 include mk/check.mk
 include mk/bench.mk
 

@@ -19,7 +19,7 @@ LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 VDB_LIB := contents path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := path strset copy
 USELINT_LIB := atom md5cache path strset uselint
-TOOLS := vdb copyfiles uselint mkimage
+TOOLS := vdb copyfiles uselint mkimage sbom
 STATIC_TOOLS := vdb copyfiles uselint
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
@@ -28,6 +28,7 @@ vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev
 copyfiles_deps = $(COPY_LIB)
 uselint_deps = $(USELINT_LIB)
 mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
+sbom_deps = $(mkimage_deps)
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
 HELPERS_STATIC := $(addprefix $(O)/bin-static/,$(STATIC_TOOLS))
@@ -51,7 +52,7 @@ $(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2
 endef
 $(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
-$(eval $(call link-tool,$(O)/bin,mkimage,$$(MKIMAGE_LIBS)))
+$(foreach t,mkimage sbom,$(eval $(call link-tool,$(O)/bin,$(t),$$(MKIMAGE_LIBS))))
 
 helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers
@@ -61,7 +62,8 @@ PHONY += helpers
 # Debian packages: building the helpers, then running the tests.
 DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev \
 	libssl-dev libyaml-dev libjansson-dev
-DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman skopeo umoci
+DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman skopeo umoci \
+	docker-registry npm
 DEB_BENCH := pigz zstd rsync hyperfine time python3
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
 

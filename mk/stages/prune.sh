@@ -38,6 +38,13 @@ if [ -n "$missing" ]; then
 fi
 note "soname closure complete: every required library is in ROOT"
 
+# keep ROOT's VDB and the sizes of ROOT's files outside
+# ROOT before PRUNE deletes them (mk/sbom-attach and the report read them)
+rm -rf /var/lib/scratchmerge/vdb /var/lib/scratchmerge/prune-sizes
+mkdir -p /var/lib/scratchmerge/vdb/var/db/pkg
+[ ! -d var/db/pkg ] || cp -a var/db/pkg/. /var/lib/scratchmerge/vdb/var/db/pkg/
+find . -type f -exec stat -c '%s %n' {} + > /var/lib/scratchmerge/prune-sizes
+
 set -f
 for pattern in $SM_PRUNE; do
 	set +f
