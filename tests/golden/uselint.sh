@@ -28,4 +28,26 @@ golden uselint-no-repo        $U --repo nothing --use x
 golden uselint-no-package-use $U --repo repo --package-use nothing
 cp -a repo broken && printf 'EAPI=8\nnot a key line\n' > broken/metadata/md5-cache/dev-lang/php-8.4.21
 golden uselint-broken-entry   $U --repo broken --package-use nginx-fixed/package.use
+
+# The shipped recipes against today's real md5-cache entries of the packages
+# they name (tests/fixtures/gentoo-repo, copied verbatim from
+# gentoo-mirror/gentoo): every USE flag of their package.use and USE, and
+# every atom of PACKAGES, PROVIDED (as =CAT/PN-VERSION) and
+# RUNTIME_LIBS_FROM_BUILDER must match an ebuild of the tree.
+mkvar() {	# mkvar VAR: an image variable as make sees it
+	env -u MAKEFLAGS -u MAKELEVEL make -s -C "$TOP" --no-print-directory IMAGE_DIRS=images \
+		--eval 'print-%: ; @echo $($*)' "print-$1"
+}
+for img in php nginx; do
+	V=$(echo "$img" | tr a-z A-Z)
+	mkdir -p "recipe-$img"
+	{
+		for a in $(mkvar "${V}_PACKAGES") $(mkvar "${V}_RUNTIME_LIBS_FROM_BUILDER"); do echo "$a"; done
+		for a in $(mkvar "${V}_PROVIDED"); do echo "=$a"; done
+	} > "recipe-$img/atoms"
+	golden "uselint-recipe-$img" $U --repo "$TOP/tests/fixtures/gentoo-repo" \
+		--package-use "$TOP/images/$img/portage/package.use" --package-use "recipe-$img/atoms" \
+		--use "$(mkvar "${V}_USE")" --use-origin "images/$img/Makefile: ${V}_USE" \
+		--as "$TOP/images/$img/portage=images/$img/portage" --as "recipe-$img/atoms=images/$img/Makefile"
+done
 golden_summary

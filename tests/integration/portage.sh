@@ -36,6 +36,24 @@ sm "$SECOND/pretend" "FX_SECOND_USE=-ipv6 static"
 check "pretend with USE: the flags in IUSE, after the IUSE defaults" \
 	grep -q 'app-misc/hello-1.0-r1::gentoo to /destination/ USE="greeting static"' "$T_TMP/last"
 
+# --- the USE lint: an unknown flag fails the portage stage in seconds ---
+sm "$SECOND" FX_SECOND_USE="-ipv6 greting"
+rc=$?
+expect "an unknown USE flag fails the build" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
+expect "... at the portage stage, before any emerge" "portage" "$(ran fx-second)"
+check "... saying so" grep -q 'fx-second: stage portage failed' "$T_TMP/last"
+check "... naming the image's Makefile and variable, the flag and the closest name" \
+	grep -q "$SECOND/Makefile: FX_SECOND_USE: USE flag 'greting'.*closest: greeting" "$T_TMP/last"
+mkdir -p "$SECOND/portage/package.use"
+printf '# hello, as the fixture builds it\napp-misc/hello greeting\napp-misc/hello -statik\n' > "$SECOND/portage/package.use/hello"
+sm "$SECOND"
+check "a package.use line with an unknown flag fails with the image's file:line" \
+	grep -q "$SECOND/portage/package.use/hello:3: app-misc/hello: USE flag 'statik' is not in IUSE of app-misc/hello.*closest: static" "$T_TMP/last"
+printf 'app-misc/hello greeting -static\n' > "$SECOND/portage/package.use/hello"
+check "fixed, it builds" sm "$SECOND"
+check "... and the lint's verdict is in the portage log" grep -q "^uselint: 1 lines, 2 flags checked against 1 ebuilds" "$OUT/fx-second/portage.log"
+rm -rf "$SECOND/portage"
+
 # --- PROVIDED: a dependency taken as installed is not merged ---
 sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUILDER=
 layer_list fx-second > "$T_TMP/files"
