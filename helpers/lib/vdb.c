@@ -10,6 +10,7 @@
 
 #include "path.h"
 #include "strset.h"
+#include "atom.h"
 #include "vdb.h"
 
 static int
@@ -18,65 +19,16 @@ skip_name(const char *n)
 	return n[0] == '.' || !strncmp(n, "-MERGING-", 9) || !strcmp(n, "lost+found");
 }
 
-static const char *
-digits(const char *s)
-{
-	if (*s < '0' || *s > '9')
-		return NULL;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return s;
-}
-
-/* PMS version: 1.2.3[a-z][_suffix[N]]...[-rN] */
-static int
-is_version(const char *s)
-{
-	static const char *suf[] = { "alpha", "beta", "pre", "rc", "p" };
-
-	if (!(s = digits(s)))
-		return 0;
-	while (*s == '.')
-		if (!(s = digits(s + 1)))
-			return 0;
-	if (*s >= 'a' && *s <= 'z')
-		s++;
-	while (*s == '_') {
-		size_t i;
-
-		for (i = 0; i < 5; i++) {
-			size_t l = strlen(suf[i]);
-
-			if (!strncmp(s + 1, suf[i], l) &&
-			    (s[1 + l] == '_' || s[1 + l] == '-' || !s[1 + l] ||
-			     (s[1 + l] >= '0' && s[1 + l] <= '9'))) {
-				s += 1 + l;
-				while (*s >= '0' && *s <= '9')
-					s++;
-				break;
-			}
-		}
-		if (i == 5)
-			return 0;
-	}
-	if (s[0] == '-' && s[1] == 'r')
-		if (!(s = digits(s + 2)))
-			return 0;
-	return *s == '\0';
-}
-
 int
 vdb_pf_to_pn(const char *pf, char *out)
 {
-	for (const char *p = pf; (p = strchr(p, '-')); p++) {
-		if (p > pf && is_version(p + 1)) {
-			memcpy(out, pf, p - pf);
-			out[p - pf] = '\0';
-			return 0;
-		}
-	}
-	errno = EINVAL;
-	return -1;
+	long n = atom_pf_split(pf);	/* one PMS version parser: atom.c */
+
+	if (n < 0)
+		return -1;
+	memcpy(out, pf, n);
+	out[n] = '\0';
+	return 0;
 }
 
 static int
