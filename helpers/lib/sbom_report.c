@@ -111,8 +111,26 @@ size_under(const struct sized *v, size_t n, const char *path, int exact)
 	return sum;
 }
 
-/* the paths a stage log names: "pruned /x" (prune.sh: a path and all below
- * it) or "/x" (vdb unmerge: every path on its own line, so EXACT) */
+/* portage_line: the path of a "<<<  obj /x" line of vdb unmerge (Portage's
+ * own unmerge format) for a file or symlink that went, or NULL */
+static char *
+portage_line(char *line)
+{
+	char *type, *end;
+
+	if (strncmp(line, "<<<", 3))
+		return NULL;
+	type = line + 3 + strspn(line + 3, " ");
+	end = type + strcspn(type, " ");
+	if (end - type != 3 || (strncmp(type, "obj", 3) && strncmp(type, "sym", 3)))
+		return NULL;
+	end += strspn(end, " ");
+	return *end == '/' ? end : NULL;
+}
+
+/* the paths a stage log names: "pruned /x" (PREFIX "pruned ", prune.sh: a
+ * path and all below it) or, with PREFIX NULL, the "<<<  obj /x" lines of
+ * vdb unmerge (every path on its own line, so EXACT) */
 static json_t *
 removed(const struct imgtar *img, const char *log, const char *prefix, const struct sized *sz, size_t nsz,
 	int exact, long long *total)
@@ -120,7 +138,7 @@ removed(const struct imgtar *img, const char *log, const char *prefix, const str
 	FILE *f = log ? fopen(log, "re") : NULL;
 	json_t *a = json_array();
 	char *line = NULL;
-	size_t cap = 0, pl = strlen(prefix);
+	size_t cap = 0;
 	ssize_t len;
 
 	*total = 0;
@@ -131,23 +149,25 @@ removed(const struct imgtar *img, const char *log, const char *prefix, const str
 
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (strncmp(line, prefix, pl) || line[pl] != '/')
+		char *path = prefix ? line + strlen(prefix) : portage_line(line);
+
+		if (!path || (prefix && (strncmp(line, prefix, strlen(prefix)) || *path != '/')))
 			continue;
-		e = json_pack("{s:s}", "path", line + pl);
+		e = json_pack("{s:s}", "path", path);
 		if (sz) {
-			long long b = size_under(sz, nsz, line + pl, exact);
-			char *slash = strrchr(line + pl, '/');
+			long long b = size_under(sz, nsz, path, exact);
+			char *slash = strrchr(path, '/');
 
 			/* "/lib64/x" reached through lib64 -> usr/lib64: the listing
 			 * has the real path; the image still has the symlink */
-			if (!b && slash && slash != line + pl) {
+			if (!b && slash && slash != path) {
 				const struct imgtar_file *d;
 				char real[8192];
 
 				*slash = '\0';
-				d = imgtar_resolve(img, line + pl, 1);
+				d = imgtar_resolve(img, path, 1);
 				*slash = '/';
-				if (d && S_ISDIR(d->mode) && strcmp(d->path, line + pl) &&
+				if (d && S_ISDIR(d->mode) && strcmp(d->path, path) &&
 				    snprintf(real, sizeof(real), "%s%s", d->path, slash) < (int)sizeof(real))
 					b = size_under(sz, nsz, real, exact);
 			}
@@ -384,7 +404,7 @@ sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int
 						     "package", owner_atom(s, order[k])));
 	free(order);
 	pruned = removed(&s->img, rm ? rm->prune_log : NULL, "pruned ", psz, npsz, 0, &pruned_b);
-	unmerged = removed(&s->img, rm ? rm->unmerge_log : NULL, "", usz, nusz, 1, &unmerged_b);
+	unmerged = removed(&s->img, rm ? rm->unmerge_log : NULL, NULL, usz, nusz, 1, &unmerged_b);
 	/* UNMERGE/PROVIDED candidates */
 	in = needed_closure(s, starts);
 	if (!in)

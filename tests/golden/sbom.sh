@@ -47,7 +47,7 @@ M --out changed.tar > /dev/null
 golden sbom-verify-changed "$S" verify --image changed.tar sbom.json
 printf 'pruned /usr/share/doc\npruned /usr/include\npruned /lib64/libz.a\nnoise\n' > prune.log
 printf '100 ./usr/share/doc/pruned/README\n20 ./usr/include/zlib.h\n7 ./usr/lib64/libz.a\n5 ./usr/bin/hello\n' > prune.sizes
-printf '>>> unmerge app-misc/extra\n/usr/bin/extra\n' > unmerge.log
+printf '>>> unmerge app-misc/extra\n<<<          obj /usr/bin/extra\n<<<          dir /usr/bin\n--- !md5     obj /usr/bin/kept\n' > unmerge.log
 printf '300 /usr/bin/extra\n' > unmerge.sizes
 golden sbom-report "$S" report --image image.tar --vdb "$TOP/tests/fixtures/sbom/vdb" --name fx-sbom \
 	--from-builder sys-libs/glibc --prune-log prune.log --prune-sizes prune.sizes \
