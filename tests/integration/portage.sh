@@ -66,6 +66,9 @@ check "the emerge log says why" grep -q "app-misc/extra is in package.provided: 
 sm "$SECOND/pretend" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_PROVIDED=app-misc/extra-2.0
 check "pretend names PROVIDED and leaves it out of ROOT's list" bash -c \
 	"grep -q 'PROVIDED: app-misc/extra-2.0 is taken as installed' '$T_TMP/last' && ! grep -q 'app-misc/extra-2.0::gentoo' '$T_TMP/last'"
+sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUILDER= "FX_SECOND_PROVIDED=>=app-misc/extra-2.0"
+check "a PROVIDED atom with an operator is refused (Portage would ignore it)" bash -c \
+	"grep -q 'fx-second: stage emerge-root failed' '$T_TMP/last' && grep -q \"PROVIDED: '>=app-misc/extra-2.0' is not CAT/PN-VERSION\" '$T_TMP/last'"
 sm "$SECOND" FX_SECOND_PACKAGES="app-misc/hello app-misc/extra" FX_SECOND_PROVIDED=app-misc/extra-2.0
 check "a PROVIDED package asked for by name is refused as Portage does" \
 	grep -q "A requested package will not be merged because it is listed in package.provided" "$OUT/fx-second/emerge-root.log"
