@@ -439,6 +439,11 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 		} else if (S_ISLNK(e->mode)) {
 			const char *t = archive_entry_symlink(ae);
 
+			if (t && strlen(t) >= PATH_MAX) {
+				r = fail(l, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
+					 name, PATH_MAX - 1);
+				goto out;
+			}
 			if (!t || escapes(path, t)) {
 				r = fail(l, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; refusing it",
 					 name, t ? t : "");
@@ -581,7 +586,7 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 		memcpy(cur.p + cur.n, c, n);
 		cur.n += n;
 		cur.p[cur.n] = '\0';
-		if (!(t = (size_t)strset_get(all, cur.p)) || !l->v[t - 1].symlink)
+		if (!(t = (size_t)strset_get(all, cur.p)) || t > l->n || !l->v[t - 1].symlink)
 			continue;
 		/* a symlink of the layer: go on from its target */
 		if (++hops > LINK_HOPS) {
@@ -617,6 +622,10 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 	return r;
 }
 
+/* in check_links' set: a directory above some entry that is not itself an
+ * entry, and whose own ancestors were checked */
+#define NOT_AN_ENTRY ((void *)~(uintptr_t)0)
+
 static int
 check_links(struct layer *l)
 {
@@ -638,9 +647,11 @@ check_links(struct layer *l)
 
 			*s = '\0';
 			t = (size_t)strset_get(&all, p);
-			if (t && l->v[t - 1].symlink)
+			if (t && t <= l->n && l->v[t - 1].symlink)
 				r = fail(l, EINVAL, "'%s/%s': '%s' above it is a symlink in the layer, "
 					 "which an extractor would write through; refusing it", p, s + 1, p);
+			else if (!t && strset_add(&all, p, NOT_AN_ENTRY) < 0)	/* checked once */
+				r = fail(l, ENOMEM, "out of memory");
 			*s = '/';
 			if (t || r)
 				break;

@@ -428,6 +428,22 @@ test_symlink_chains(void **state)
 	links(f, (const char *const[]){ "l:lib:usr/lib", "d:usr", "d:usr/lib", "l:usr/lib/libz.so:../../lib/libz.so.1",
 		"f:usr/lib/libz.so.1", "l:bin:usr/bin", "d:usr/bin", "l:usr/bin/sh:bash", "f:usr/bin/bash",
 		"l:sbin:/usr/bin", "l:usr/bin/x:../../sbin/sh", NULL }, NULL);
+	/* no target longer than a symlink can hold (bounds the resolution) */
+	{
+		char *spec = malloc(5000), *l5[] = { spec, NULL };
+		int fd;
+
+		memcpy(spec, "l:long:", 7);
+		memset(spec + 7, 'a', 4200);
+		spec[4207] = '\0';
+		fd = tar_of(f, "long", (const char *const *)l5);
+		layer_init(&l);
+		assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+		assert_non_null(strstr(l.err, "tar entry 'long': symlink target longer than 4095 bytes"));
+		layer_free(&l);
+		close(fd);
+		free(spec);
+	}
 	/* an overlay that turns a directory of the rootfs into a symlink */
 	assert_int_equal(tu_sh("mkdir -p '%s/ov2' && ln -s usr/bin '%s/ov2/a'", f->tmp, f->tmp), 0);
 	layer_init(&l);
