@@ -3,8 +3,8 @@
  * annotations (jansson). Unknown keys and wrong types are errors that name
  * FILE:LINE:COLUMN and the expected type. An empty file is a valid image
  * with no entrypoint. Hostile input is bounded: at most IMGCONF_MAX_SIZE
- * bytes and IMGCONF_MAX_DEPTH levels of nesting, no aliases, no duplicate
- * keys, no NUL inside a string (each an error with FILE:LINE:COLUMN). */
+ * bytes and IMGCONF_MAX_DEPTH levels of nesting, one document, no anchors
+ * or aliases, no duplicate keys, no NUL inside a string (each an error with FILE:LINE:COLUMN). */
 #ifndef IMGCONF_H
 #define IMGCONF_H
 

@@ -101,7 +101,10 @@ test_hostile(void **state)
 		{ "labels: {a: b, a: c}\n", "image.yaml:1:16: duplicate key 'a'" },
 		{ "cmd: [\"a\\0b\"]\n", "image.yaml:1:7: a string with a NUL character (\\0) in it is not allowed" },
 		{ "env: {\"A\\0B\": x}\n", "image.yaml:1:7: a string with a NUL character (\\0) in it is not allowed" },
-		{ "labels: &l {a: b}\nannotations: *l\n", "image.yaml:2:14: aliases (*l) are not supported; write the value out" },
+		{ "labels: {a: b}\nannotations: *l\n", "image.yaml:2:14: aliases (*l) are not supported; write the value out" },
+		{ "labels: &l {a: b}\n", "image.yaml:1:9: anchors (&l) are not supported; write the value out" },
+		{ "cmd: [a, &x b]\n", "image.yaml:1:10: anchors (&x) are not supported; write the value out" },
+		{ "user: a\n---\nuser: b\n", "image.yaml:2:1: a second YAML document; image.yaml holds one" },
 	};
 	struct imgconf c;
 	char err[512], *y, path[] = "/tmp/sm-imgconf-XXXXXX";
@@ -128,15 +131,22 @@ test_hostile(void **state)
 	assert_int_equal(parse(y, &c, err), -1);
 	assert_string_equal(err, "image.yaml:1:7: 'cmd' must be a string, got a list");
 	free(y);
-	/* billion laughs: each level ten aliases of the one before */
-	y = malloc(4096);
+	/* billion laughs: each level ten aliases of the one before (refused
+	 * at the first anchor), and 45,000 anchors (7 to 14 s in libyaml's loader here) */
+	y = malloc(IMGCONF_MAX_SIZE);
 	strcpy(y, "labels: {l0: &a0 x}\nannotations:\n  x: [");
 	for (int i = 1; i < 10; i++)
 		sprintf(y + strlen(y), "&a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d],",
 			i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
 	strcat(y, "x]\n");
 	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml:3:12: aliases (*a0) are not supported; write the value out");
+	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
+	strcpy(y, "labels: {");
+	for (size_t k = 9, i = 0; i < 45000; i++)
+		k += sprintf(y + k, "k%zu: &a%zu v,", i, i);
+	strcat(y, "z: z}\n");
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
 	free(y);
 	/* over 1 MiB, even of comments: refused, in memory and from a file */
 	y = malloc(IMGCONF_MAX_SIZE + 2);
