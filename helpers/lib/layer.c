@@ -502,6 +502,10 @@ out:
  * (pkg/chrootarchive) for the rest; a chain such as up -> ../../.. plus
  * x -> d/up/../../.. passes that text check, so here the chain is resolved. */
 #define LINK_HOPS 40
+/* and at most this many bytes of path looked up and copied for one link
+ * (legitimate chains use a few hundred), so the check costs at most a
+ * constant per byte of input, whatever the chains */
+#define LINK_WORK (1 << 18)
 
 struct pathbuf {
 	char *p;
@@ -532,13 +536,15 @@ pb_put(struct pathbuf *b, const char *s, size_t n, const char *rest)
 	return 0;
 }
 
-/* 0: E's target stays inside; 1: it does not (WHY says how); -1: ENOMEM. */
+/* 0: E's target stays inside; 1: it does not (WHY says how); -1: ENOMEM.
+ * ALL holds the layer's symlinks (value: index + 1). */
 static int
 link_escapes(const struct layer *l, const struct strset *all, const struct layer_entry *e,
 	     char *why, size_t whylen)
 {
 	struct pathbuf cur = { 0 }, rest = { 0 }, tmp = { 0 };
 	const char *slash = strrchr(e->path, '/'), *via = NULL;
+	size_t work = 0;
 	int hops = 0, r = 0;
 
 	if (e->symlink[0] == '/')
@@ -567,6 +573,7 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 				r = 1;
 				break;
 			}
+			work += cur.n;
 			up = strrchr(cur.p, '/');
 			cur.n = up ? (size_t)(up - cur.p) : 0;
 			cur.p[cur.n] = '\0';
@@ -586,9 +593,16 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 		memcpy(cur.p + cur.n, c, n);
 		cur.n += n;
 		cur.p[cur.n] = '\0';
-		if (!(t = (size_t)strset_get(all, cur.p)) || t > l->n || !l->v[t - 1].symlink)
+		work += cur.n;
+		if (work > LINK_WORK) {
+			snprintf(why, whylen, "takes more than %d KiB of path to resolve", LINK_WORK >> 10);
+			r = 1;
+			break;
+		}
+		if (!(t = (size_t)strset_get(all, cur.p)))
 			continue;
 		/* a symlink of the layer: go on from its target */
+		work += strlen(l->v[t - 1].symlink) + rest.n - i;
 		if (++hops > LINK_HOPS) {
 			snprintf(why, whylen, "passes through more than %d symlinks", LINK_HOPS);
 			r = 1;
@@ -622,9 +636,26 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 	return r;
 }
 
-/* in check_links' set: a directory above some entry that is not itself an
- * entry, and whose own ancestors were checked */
-#define NOT_AN_ENTRY ((void *)~(uintptr_t)0)
+/* The first entry below directory path P (P + "/..."), or NULL: in the
+ * sorted layer they are contiguous, right after P and its siblings. */
+static const struct layer_entry *
+first_below(const struct layer *l, const char *p, size_t plen)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {	/* the first path >= P + "/" */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(l->v[mid].path, p, plen);
+
+		if (c == 0)
+			c = (unsigned char)l->v[mid].path[plen] - '/';
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && !strncmp(l->v[lo].path, p, plen) && l->v[lo].path[plen] == '/' ? &l->v[lo] : NULL;
+}
 
 static int
 check_links(struct layer *l)
@@ -634,31 +665,19 @@ check_links(struct layer *l)
 	int r = 0;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (strset_add(&all, l->v[i].path, (void *)(i + 1)) < 0)
+		if (l->v[i].symlink && strset_add(&all, l->v[i].path, (void *)(i + 1)) < 0)
 			return strset_free(&all), fail(l, ENOMEM, "out of memory");
 	for (size_t i = 0; r == 0 && i < l->n; i++) {
-		struct layer_entry *e = &l->v[i];
-		char *p = e->path, *s;
+		const struct layer_entry *e = &l->v[i], *below;
 
-		/* the nearest ancestor in the layer that is not a symlink was
-		 * itself checked: stop there */
-		for (size_t end = strlen(p); (s = memrchr(p, '/', end)); end = s - p) {
-			size_t t;
-
-			*s = '\0';
-			t = (size_t)strset_get(&all, p);
-			if (t && t <= l->n && l->v[t - 1].symlink)
-				r = fail(l, EINVAL, "'%s/%s': '%s' above it is a symlink in the layer, "
-					 "which an extractor would write through; refusing it", p, s + 1, p);
-			else if (!t && strset_add(&all, p, NOT_AN_ENTRY) < 0)	/* checked once */
-				r = fail(l, ENOMEM, "out of memory");
-			*s = '/';
-			if (t || r)
-				break;
-		}
-		if (r == 0 && e->symlink && (r = link_escapes(l, &all, e, why, sizeof(why))))
+		if (!e->symlink)
+			continue;
+		if ((r = link_escapes(l, &all, e, why, sizeof(why))))
 			r = r < 0 ? fail(l, ENOMEM, "out of memory") :
 			    fail(l, EINVAL, "'%s': symlink target '%s' %s; refusing it", e->path, e->symlink, why);
+		else if ((below = first_below(l, e->path, strlen(e->path))))
+			r = fail(l, EINVAL, "'%s': '%s' above it is a symlink in the layer, "
+				 "which an extractor would write through; refusing it", below->path, e->path);
 	}
 	strset_free(&all);
 	return r ? -1 : 0;

@@ -428,6 +428,21 @@ test_symlink_chains(void **state)
 	links(f, (const char *const[]){ "l:lib:usr/lib", "d:usr", "d:usr/lib", "l:usr/lib/libz.so:../../lib/libz.so.1",
 		"f:usr/lib/libz.so.1", "l:bin:usr/bin", "d:usr/bin", "l:usr/bin/sh:bash", "f:usr/bin/bash",
 		"l:sbin:/usr/bin", "l:usr/bin/x:../../sbin/sh", NULL }, NULL);
+	/* a link 1000 levels down to 1500 more: bounded work, refused */
+	{
+		char *spec = malloc(8000), *l5[] = { spec, NULL };
+		size_t k = 2;
+
+		memcpy(spec, "l:", 2);
+		for (int i = 0; i < 1000; i++, k += 2)
+			memcpy(spec + k, "d/", 2);
+		memcpy(spec + k, "l:", 2);
+		for (k += 2; k < 2 + 2000 + 2 + 3000; k += 2)
+			memcpy(spec + k, "a/", 2);
+		spec[k - 1] = '\0';
+		links(f, (const char *const *)l5, "takes more than 256 KiB of path to resolve");
+		free(spec);
+	}
 	/* no target longer than a symlink can hold (bounds the resolution) */
 	{
 		char *spec = malloc(5000), *l5[] = { spec, NULL };
