@@ -253,11 +253,10 @@ int
 layer_add_dir(struct layer *l, const char *dir, int overlay)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), src;
+	size_t first = l->n;
 
 	if (fd < 0)
 		return fail(l, errno, "%s: %s", dir, strerror(errno));
-	size_t first = l->n;
-
 	if ((src = add_src(l, dir, fd)) < 0) {
 		close(fd);
 		return fail(l, ENOMEM, "out of memory");
@@ -295,30 +294,30 @@ spool_write(struct layer *l, const void *buf, size_t n)
  * format_all's zip, 7z, rar, iso9660, cpio, mtree...; and only the filters
  * libarchive has built in: a support call that answers ARCHIVE_WARN has set
  * up an external program (lzop -d, lrzip -d... found on PATH), so each is
- * tried on a scratch archive first and enabled only if it answers OK. */
-static const char *
-tar_only(struct archive *a)
+ * tried on a scratch archive first and enabled only if it answers OK.
+ * HAVE gets the list of the filters enabled, for messages. */
+static int
+tar_only(struct archive *a, char *have, size_t len)
 {
 	static int (*const filters[])(struct archive *) = {
 		archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
 		archive_read_support_filter_xz, archive_read_support_filter_zstd,
 	};
 	static const char *const names[] = { "gzip", "bzip2", "xz", "zstd" };
-	static char have[64];
 
 	have[0] = '\0';
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_support_format_empty(a) != ARCHIVE_OK)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < sizeof(filters) / sizeof(*filters); i++) {
 		struct archive *probe = archive_read_new();
 		int r = probe ? filters[i](probe) : ARCHIVE_FATAL;
 
 		archive_read_free(probe);
 		if (r == ARCHIVE_OK && filters[i](a) == ARCHIVE_OK)
-			snprintf(have + strlen(have), sizeof(have) - strlen(have), ", %s", names[i]);
+			snprintf(have + strlen(have), len - strlen(have), ", %s", names[i]);
 	}
-	return have;
+	return 0;
 }
 
 int
@@ -327,7 +326,7 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	struct strset byname = { 0 };
-	const char *filters;
+	char filters[64];
 	size_t nread = 0;
 	int r;
 
@@ -335,7 +334,7 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 		archive_read_free(a);
 		return fail(l, errno, "%s: cannot create a spool file: %s", tmpdir, strerror(errno));
 	}
-	if (!(filters = tar_only(a))) {
+	if (tar_only(a, filters, sizeof(filters))) {
 		r = fail(l, ENOMEM, "reading the tar stream: %s", archive_error_string(a));
 		goto out;
 	}
