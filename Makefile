@@ -3,6 +3,7 @@
 
 include mk/defs.mk
 include mk/helpers.mk
+include mk/fuzz.mk
 include mk/image.mk
 include mk/sbom.mk
 include mk/check.mk

@@ -64,8 +64,10 @@ DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev
 	libssl-dev libyaml-dev libjansson-dev
 # (npm, for the SBOM schema validator, is not listed: Debian's npm
 # conflicts with a Node.js installed from elsewhere; any npm will do)
-DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman skopeo umoci \
-	docker-registry
+# clang + libclang-rt-dev: libFuzzer (make fuzz); libclang-rt is only a
+# Recommends of clang, which `make deps` does not install
+DEB_TEST := clang libclang-rt-dev libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman \
+	skopeo umoci docker-registry
 DEB_BENCH := pigz zstd rsync hyperfine time python3
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
 
