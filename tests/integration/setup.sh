@@ -118,6 +118,18 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd > /dev/null; then
 	kill -INT -- -$pg
 	wait $pg
 	check "private dockerd: stopped after Ctrl-C" bash -c "! kill -0 '$pid'"
+	# a data root on overlayfs: overlay2 cannot work there, vfs does
+	OV=$T_TMP/ovl
+	mkdir -p "$OV/l" "$OV/u" "$OV/w" "$OV/m"
+	if mount -t overlay overlay -o "lowerdir=$OV/l,upperdir=$OV/u,workdir=$OV/w" "$OV/m" 2> /dev/null; then
+		DOCKER_HOST=$NOWHERE "$TOP/mk/private-dockerd" "$OV/m/d" docker info --format '{{.Driver}}' > "$T_TMP/pd.out" 2> "$T_TMP/pd.err"
+		expect "private dockerd on overlayfs: falls back to vfs" vfs "$(cat "$T_TMP/pd.out")"
+		check "... and says so" grep -q "overlay2 did not work on $OV/m/d/data" "$T_TMP/pd.err"
+		check "... and leaves no mount behind" bash -c "! grep -q ' $OV/m/d' /proc/self/mountinfo"
+		umount "$OV/m"
+	else
+		skip "private dockerd on overlayfs" "cannot mount an overlayfs here"
+	fi
 else
 	skip "private dockerd" "needs root and dockerd"
 fi
