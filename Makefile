@@ -2,6 +2,7 @@
 # `make help` lists the targets; README.md explains them.
 
 include mk/defs.mk
+include mk/deps.mk
 include mk/helpers.mk
 include mk/fuzz.mk
 include mk/image.mk
@@ -16,12 +17,6 @@ help:
 	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)
 	@echo "Images: $(foreach i,$(ALL_IMAGES),$(IMG_DIR_$(i)))"
 PHONY += help
-
-## deps              install the build and test dependencies (Debian/Ubuntu, as root)
-deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
-PHONY += deps
 
 ## clean             remove build/ (O=: the helpers, stamps, logs, image archives)
 ##                   and every image's snapshots and containers in the engine

@@ -30,11 +30,14 @@ $(O)/asan/tests/%: tests/unit/%.c tests/unit/testutil.h $(O)/asan/libsm.a
 
 ## check             build the helpers and run every test (unit, ASan+UBSan, golden, fuzz smoke, integration)
 ## check-unit        unit tests only (plain and sanitized)
-## check-integration integration tests only (needs a running docker engine)
+## check-integration integration tests only
+# The integration tests use the docker engine that answers, or a private
+# dockerd under $(O)/dockerd for the time of the run (mk/private-dockerd).
+WITH_ENGINE = $(TOP)/mk/private-dockerd $(O)/dockerd
 check: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS) $(FUZZ_CHECK_BINS)
-	$(Q)O=$(O) tests/run unit golden fuzz integration
+	$(Q)O=$(O) $(WITH_ENGINE) tests/run unit golden fuzz integration
 check-unit: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS)
 	$(Q)O=$(O) tests/run unit golden
 check-integration: helpers
-	$(Q)O=$(O) tests/run integration
+	$(Q)O=$(O) $(WITH_ENGINE) tests/run integration
 PHONY += check check-unit check-integration

@@ -58,24 +58,3 @@ helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers
 
 -include $(shell find $(O)/obj $(O)/asan -name '*.d' 2>/dev/null)
-
-# Debian packages: building the helpers, then running the tests.
-DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev \
-	libssl-dev libyaml-dev libjansson-dev
-# (npm, for the SBOM schema validator, is not listed: Debian's npm
-# conflicts with a Node.js installed from elsewhere; any npm will do)
-# clang + libclang-rt-dev: libFuzzer (make fuzz); libclang-rt is only a
-# Recommends of clang, which `make deps` does not install
-DEB_TEST := clang libclang-rt-dev libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman \
-	skopeo umoci docker-registry
-DEB_BENCH := pigz zstd rsync hyperfine time python3
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
-
-# A clear word instead of a compiler error when a library is missing.
-$(O)/obj/lib/%.o: | $(O)/.deps-ok
-$(O)/.deps-ok:
-	@missing=; for p in $(MKIMAGE_PKGS); do $(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "scratchmerge: missing libraries:$$missing; run 'make deps' (Debian, as root) or install their -dev packages" >&2; \
-		exit 1; fi
-	@mkdir -p $(dir $@) && touch $@
