@@ -1,6 +1,6 @@
 # Integration-test helpers (sourced). A check is `check NAME CMD...` (passes
 # when CMD exits 0) or `expect NAME WANT GOT`. A missing tool is a visible
-# SKIP, never a silent pass; .ci/run installs every tool so CI never skips.
+# SKIP, never a silent pass; make check installs every tool so CI never skips.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 O=${O:-build}
