@@ -2,8 +2,11 @@
 # `make help` lists the targets; README.md explains them.
 
 include mk/defs.mk
+include mk/deps.mk
 include mk/helpers.mk
+include mk/fuzz.mk
 include mk/image.mk
+include mk/sbom.mk
 include mk/check.mk
 include mk/bench.mk
 
@@ -15,14 +18,11 @@ help:
 	@echo "Images: $(foreach i,$(ALL_IMAGES),$(IMG_DIR_$(i)))"
 PHONY += help
 
-## deps              install the build and test dependencies (Debian/Ubuntu, as root)
-deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
-PHONY += deps
-
 ## clean             remove build/ (O=: the helpers, stamps, logs, image archives)
+##                   and every image's snapshots and containers in the engine
 clean:
+	$(Q)for d in $(wildcard $(O)/*/.opts-portage); do d=$${d%/.opts-portage}; n=$${d##*/}; \
+		$(TOP)/mk/clean-image $$d scratchmerge-$(SM_ID)/$$n $(SM_ID)/$$n || true; done
 	rm -rf $(O)
 PHONY += clean
 

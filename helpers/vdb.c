@@ -21,12 +21,16 @@ static const char usage_text[] =
 	"  info ATOM...                       slot, USE, license, size, repository, build time\n"
 	"  needs [--from] [ATOM...] [--missing]\n"
 	"                                     soname closure of ATOMs (default: all)\n"
-	"  unmerge [--dry-run] ATOM...        remove packages by their CONTENTS\n"
-	"ATOM is CAT/PF, CAT/PN or PN. --root defaults to /.\n";
+	"  unmerge [--dry-run] [-v] [--config-protect LIST] [--config-protect-mask LIST]\n"
+	"          [--unmerge-orphans] ATOM...\n"
+	"                                     remove packages by their CONTENTS, Portage's rules\n"
+	"ATOM is CAT/PF, CAT/PN or PN. --root defaults to /. The protect lists default\n"
+	"to $CONFIG_PROTECT and $CONFIG_PROTECT_MASK, --unmerge-orphans to FEATURES.\n";
 
 static char sep = '\n';
 static const char *root = "/";
-static int type_mask = CONTENTS_ALL & ~0, with_dirs, missing_only, dry_run;
+static int type_mask = CONTENTS_ALL & ~0, with_dirs, missing_only, dry_run, verbose, orphans = -1;
+static const char *cfg_protect, *cfg_protect_mask;
 
 static void
 out(const char *s)
@@ -35,15 +39,18 @@ out(const char *s)
 	putchar(sep);
 }
 
-/* Resolve every atom; report unknown / ambiguous ones. Returns 0 or 1. */
+/* Resolve every atom; report unknown / ambiguous ones. Returns 0 or 1.
+ * Linear in the atoms and the packages: a flag per package dedups. */
 static int
 resolve_all(struct vdb *db, char **atoms, int n, struct vdb_pkg ***pkgs, size_t *np)
 {
+	char *seen = calloc(db->npkgs + 1, 1);
+	size_t cap = 16;
 	int status = 0;
 
-	*pkgs = malloc((db->npkgs + 1) * sizeof(**pkgs) * (n ? n : 1));
+	*pkgs = malloc(cap * sizeof(**pkgs));
 	*np = 0;
-	if (!*pkgs)
+	if (!*pkgs || !seen)
 		tool_die("out of memory");
 	for (int i = 0; i < n; i++) {
 		struct vdb_pkg **m, *other;
@@ -65,22 +72,26 @@ resolve_all(struct vdb *db, char **atoms, int n, struct vdb_pkg ***pkgs, size_t 
 			continue;
 		}
 		for (int j = 0; j < k; j++) {
-			size_t d;
-
-			for (d = 0; d < *np && (*pkgs)[d] != m[j]; d++)
-				;
-			if (d == *np)
-				(*pkgs)[(*np)++] = m[j];
+			if (seen[m[j] - db->pkgs])
+				continue;
+			seen[m[j] - db->pkgs] = 1;
+			if (*np == cap && !(*pkgs = realloc(*pkgs, (cap *= 2) * sizeof(**pkgs))))
+				tool_die("out of memory");
+			(*pkgs)[(*np)++] = m[j];
 		}
 		free(m);
 	}
+	free(seen);
 	return status;
 }
 
 static void
 contents_error(struct vdb_pkg *p, size_t line, const char *why)
 {
-	if (errno == EINVAL && why)
+	if (errno == EINVAL && why && !line)
+		tool_warn("%s/var/db/pkg/%s/CONTENTS: %s", strcmp(root, "/") ? root : "",
+			  p->atom, why);
+	else if (errno == EINVAL && why)
 		tool_warn("%s/var/db/pkg/%s/CONTENTS:%zu: %s", strcmp(root, "/") ? root : "",
 			  p->atom, line, why);
 	else
@@ -166,43 +177,44 @@ cmd_files(struct vdb *db, char **args, int n)
 }
 
 struct owner_ctx {
-	char **want;	/* cleaned absolute paths asked for */
-	int n, *found;
+	struct strset want;	/* cleaned path asked for -> its found flag */
+	int *found;
 };
 
+/* one hash lookup per CONTENTS line: linear in the VDB whatever N */
 static int
 owner_cb(struct vdb_pkg *p, struct contents_entry *e, void *arg)
 {
 	struct owner_ctx *c = arg;
 	char rel[4096];
+	int *found;
 
-	if (path_clean(e->path, rel, sizeof(rel)))
+	if (path_clean(e->path, rel, sizeof(rel)) || !(found = strset_get(&c->want, rel)))
 		return 0;
-	for (int i = 0; i < c->n; i++) {
-		if (!strcmp(rel, c->want[i])) {
-			printf("%s /%s%c", p->atom, rel, sep);
-			c->found[i] = 1;
-		}
-	}
+	printf("%s /%s%c", p->atom, rel, sep);
+	*found = 1;
 	return 0;
 }
 
 static int
 cmd_owner(struct vdb *db, char **args, int n)
 {
-	struct owner_ctx c = { calloc(n + 1, sizeof(char *)), n, calloc(n + 1, sizeof(int)) };
+	struct owner_ctx c = { { 0 }, calloc(n + 1, sizeof(int)) };
 	size_t line;
 	const char *why = NULL;
 	int status = 0;
 
 	if (!n)
 		tool_usage(usage_text);
+	if (!c.found)
+		tool_die("out of memory");
 	for (int i = 0; i < n; i++) {
 		char rel[4096];
 
 		if (path_clean(args[i], rel, sizeof(rel)))
 			tool_die("%s: not a path inside the root:", args[i]);
-		c.want[i] = strdup(rel);
+		if (strset_add(&c.want, rel, &c.found[i]) < 0)
+			tool_die("out of memory");
 	}
 	for (size_t i = 0; i < db->npkgs; i++)
 		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &line, &why)) {
@@ -210,13 +222,15 @@ cmd_owner(struct vdb *db, char **args, int n)
 			status = 1;
 		}
 	for (int i = 0; i < n; i++) {
-		if (!c.found[i]) {
+		char rel[4096];
+
+		path_clean(args[i], rel, sizeof(rel));
+		if (!*(int *)strset_get(&c.want, rel)) {
 			tool_warn("%s: not owned by any package in %s", args[i], root);
 			status = 1;
 		}
-		free(c.want[i]);
 	}
-	free(c.want);
+	strset_free(&c.want);
 	free(c.found);
 	return status;
 }
@@ -238,17 +252,31 @@ cmd_info(struct vdb *db, char **args, int n)
 			char *v;
 
 			if (vdb_field(pkgs[i], keys[k], &v)) {
-				if (errno != ENOENT)
+				if (errno == EINVAL) {
+					tool_warn("%s/var/db/pkg/%s/%s: not a regular file",
+						  strcmp(root, "/") ? root : "", pkgs[i]->atom, keys[k]);
+					status = 1;
+				} else if (errno != ENOENT) {
 					tool_warn("%s: %s:", pkgs[i]->atom, keys[k]);
+					status = 1;
+				}
 				printf("  %-10s (none)\n", keys[k]);
 				continue;
 			}
 			if (!strcmp(keys[k], "BUILD_TIME") && *v) {
-				time_t t = (time_t)atoll(v);
-				char when[64];
+				char when[64], *end;
+				long long secs;
+				struct tm tm;
 
-				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-				printf("  %-10s %s (%s)\n", keys[k], v, when);
+				/* a number gmtime() can place, else the raw value */
+				errno = 0;
+				secs = strtoll(v, &end, 10);
+				if (!errno && !*end && (time_t)secs == secs &&
+				    gmtime_r(&(time_t){ (time_t)secs }, &tm) &&
+				    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+					printf("  %-10s %s (%s)\n", keys[k], v, when);
+				else
+					printf("  %-10s %s (not a valid time)\n", keys[k], v);
 			} else {
 				printf("  %-10s %s\n", keys[k], v);
 			}
@@ -291,10 +319,12 @@ cmd_needs(struct vdb *db, char **args, int n)
 }
 
 static void
-report_cb(const char *path, void *arg)
+report_cb(const char *zing, const char *desc, const char *type, const char *path, void *arg)
 {
 	(void)arg;
-	printf("%s/%s%c", dry_run ? "would remove " : "", path, sep);
+	/* Portage's show_unmerge: "%s %s %s %s" % (zing, desc.ljust(8), type, path) */
+	if (dry_run || verbose || !strcmp(zing, "<<<"))
+		printf("%s %-8s %s %s%c", zing, desc, type, path, sep);
 }
 
 static void
@@ -302,7 +332,10 @@ unmerge_err(const char *path, int err, void *arg)
 {
 	(void)arg;
 	errno = err;
-	tool_warn("unmerge: %s:", path);
+	if (err)
+		tool_warn("unmerge: %s%s:", strcmp(root, "/") ? root : "", path);
+	else
+		tool_warn("unmerge: %s%s", strcmp(root, "/") ? root : "", path);
 }
 
 static int
@@ -311,12 +344,22 @@ cmd_unmerge(struct vdb *db, char **args, int n)
 	struct vdb_pkg **pkgs;
 	size_t np;
 	int status;
+	const char *features = getenv("FEATURES");
+	struct vdb_unmerge_opts o = {
+		.dry_run = dry_run,
+		/* Portage reads both from its configuration; here the environment */
+		.config_protect = cfg_protect ? cfg_protect : getenv("CONFIG_PROTECT"),
+		.config_protect_mask = cfg_protect_mask ? cfg_protect_mask : getenv("CONFIG_PROTECT_MASK"),
+		.report = report_cb,
+		.err_cb = unmerge_err,
+	};
 
 	if (!n)
 		tool_usage(usage_text);
+	o.orphans = orphans >= 0 ? orphans : features && strstr(features, "unmerge-orphans") != NULL;
 	if ((status = resolve_all(db, args, n, &pkgs, &np)))
 		return status;
-	if (vdb_unmerge(db, pkgs, np, dry_run, report_cb, unmerge_err, NULL))
+	if (vdb_unmerge(db, pkgs, np, &o))
 		status = 1;
 	free(pkgs);
 	return status;
@@ -333,6 +376,10 @@ main(int argc, char **argv)
 		{ "from", no_argument, NULL, 'f' },
 		{ "missing", no_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "config-protect", required_argument, NULL, 'P' },
+		{ "config-protect-mask", required_argument, NULL, 'M' },
+		{ "unmerge-orphans", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -351,7 +398,7 @@ main(int argc, char **argv)
 
 	tool_name = "vdb";
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	while ((c = getopt_long(argc, argv, "0R:t:dfmnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0R:t:dfmnvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R': root = optarg; break;
 		case '0': sep = '\0'; break;
@@ -363,6 +410,10 @@ main(int argc, char **argv)
 		case 'f': break;	/* the ATOMs after `needs` are the start set */
 		case 'm': missing_only = 1; break;
 		case 'n': dry_run = 1; break;
+		case 'v': verbose = 1; break;
+		case 'P': cfg_protect = optarg; break;
+		case 'M': cfg_protect_mask = optarg; break;
+		case 'O': orphans = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: tool_usage(usage_text);
 		}

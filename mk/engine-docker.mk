@@ -1,15 +1,21 @@
 # engine-docker.mk: how a stage runs in a container and is snapshotted.
-# DOCKER=docker (default) or DOCKER=podman; both take the same commands.
+# DOCKER=docker or DOCKER=podman; both take the same commands. Unset: docker
+# if its daemon answers, else podman (mk/base-ids picks, in the one engine
+# call it makes anyway, and names the engine and its storage driver).
 
-DOCKER ?= docker
+DOCKER ?=
 # Flags for every container of a stage, per engine. podman on this kind of
 # machine: crun fails on hybrid cgroups, rootful podman wants explicit ulimits.
 DOCKER_RUN_FLAGS ?=
 PODMAN_RUN_FLAGS ?= --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
 # := not ?=: these are exported, so a make run by a test under this make
 # must not inherit them from the environment
-ENGINE := $(DOCKER)
-ENGINE_RUN_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),$(PODMAN_RUN_FLAGS),$(DOCKER_RUN_FLAGS))
+ENGINE := $(or $(DOCKER),docker)
+# which store the snapshots live in (a wrapper around docker is docker);
+# recursive: mk/base-ids may pick another engine while make reads this
+ENGINE_KIND = $(if $(filter podman,$(notdir $(ENGINE))),podman,docker)
+engine-run-flags = $(if $(filter podman,$(ENGINE_KIND)),$(PODMAN_RUN_FLAGS),$(DOCKER_RUN_FLAGS))
+ENGINE_RUN_FLAGS := $(engine-run-flags)
 # Real Gentoo builds fetch distfiles; the fixture builder runs with none.
 NETWORK ?= default
 # Caches shared by every image (named volumes): distfiles and binary packages.
@@ -20,5 +26,17 @@ export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES
 
 # $(call engine-ids,IMAGE...): "IMAGE=ID" for each base image, in one call;
 # missing images are pulled (real Gentoo path), a failed pull stops make
-# with what to do.
-engine-ids = $(strip $(shell $(TOP)/mk/base-ids $(1) || echo FAILED))
+# with what to do. Sets ENGINE to the engine picked; base-ids prints one
+# line naming it and its storage driver (make -s: none), and a warning on vfs.
+engine-ids = $(call engine-adopt,$(strip $(shell SM_DOCKER='$(DOCKER)' SM_ENGINE_CACHE='$(O)/.engine' \
+	SM_ENGINE_QUIET=$(findstring s,$(firstword -$(MAKEFLAGS))) $(TOP)/mk/base-ids $(1) || echo FAILED)))
+engine-fact = $(patsubst @$(1)=%,%,$(filter @$(1)=%,$(2)))
+engine-adopt = $(if $(call engine-fact,engine,$(1)),$(eval ENGINE := $(call engine-fact,engine,$(1)))$(eval \
+	ENGINE_RUN_FLAGS := $(engine-run-flags)))$(filter-out @%,$(1))
+
+# The targets that use the engine without asking for base images
+ifeq ($(DOCKER),)
+ifneq ($(filter %/clean %/shell,$(MAKECMDGOALS)),)
+$(if $(filter FAILED,$(call engine-ids,)),$(error no container engine (see above)))
+endif
+endif

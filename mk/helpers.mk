@@ -16,15 +16,19 @@ MKIMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(MKIMAGE_PKGS)) -lpthread
 
 LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 # the static tools must not pull in mkimage's libraries
-VDB_LIB := contents path strset vdb vdb_needs vdb_unmerge
+VDB_LIB := atom contents path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := path strset copy
-TOOLS := vdb copyfiles mkimage
-STATIC_TOOLS := vdb copyfiles
+USELINT_LIB := atom md5cache path strset uselint
+TOOLS := vdb copyfiles uselint mkimage sbom
+STATIC_TOOLS := vdb copyfiles uselint
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
 vdb_deps = $(VDB_LIB)
+vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev)
 copyfiles_deps = $(COPY_LIB)
+uselint_deps = $(USELINT_LIB)
 mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
+sbom_deps = $(mkimage_deps)
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
 HELPERS_STATIC := $(addprefix $(O)/bin-static/,$(STATIC_TOOLS))
@@ -44,29 +48,13 @@ define link-tool
 $(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2)_deps))
 	$$(call msg,LD,$$@)
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3)
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3) $$($(2)_libs)
 endef
-$(foreach t,vdb copyfiles,$(eval $(call link-tool,$(O)/bin,$(t),)))
+$(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
-$(eval $(call link-tool,$(O)/bin,mkimage,$$(MKIMAGE_LIBS)))
+$(foreach t,mkimage sbom,$(eval $(call link-tool,$(O)/bin,$(t),$$(MKIMAGE_LIBS))))
 
 helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers
 
 -include $(shell find $(O)/obj $(O)/asan -name '*.d' 2>/dev/null)
-
-# Debian packages: building the helpers, then running the tests.
-DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev \
-	libssl-dev libyaml-dev libjansson-dev
-DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io podman skopeo umoci
-DEB_BENCH := pigz zstd rsync hyperfine time python3
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
-
-# A clear word instead of a compiler error when a library is missing.
-$(O)/obj/lib/%.o: | $(O)/.deps-ok
-$(O)/.deps-ok:
-	@missing=; for p in $(MKIMAGE_PKGS); do $(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "scratchmerge: missing libraries:$$missing; run 'make deps' (Debian, as root) or install their -dev packages" >&2; \
-		exit 1; fi
-	@mkdir -p $(dir $@) && touch $@

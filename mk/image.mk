@@ -20,6 +20,8 @@ IMAGE_DIRS ?= images tests/images
 ##   RUNTIME_FROM_BUILDER packages copied from the builder (default sys-libs/glibc)
 ##   RUNTIME_LIBS_FROM_BUILDER packages whose shared libraries only are copied
 ##                        from the builder (e.g. sys-devel/gcc for libstdc++)
+##   PROVIDED             atoms (CAT/PN-VER) Portage takes as installed in ROOT
+##                        (/etc/portage/profile/package.provided): kept out
 ##   UNMERGE              packages removed from ROOT by their CONTENTS
 ##   PRUNE                paths (globs) deleted from ROOT (default: docs, man, info,
 ##                        headers, pkgconfig, static libs, portage state, the VDB)
@@ -64,6 +66,7 @@ $(2)_USE ?=
 $(2)_MAKE_CONF ?=
 $(2)_RUNTIME_FROM_BUILDER ?= sys-libs/glibc
 $(2)_RUNTIME_LIBS_FROM_BUILDER ?=
+$(2)_PROVIDED ?=
 $(2)_UNMERGE ?=
 $(2)_PRUNE ?= $$(DEFAULT_PRUNE)
 $(2)_KEEP ?=
@@ -83,22 +86,18 @@ $(addprefix $(3)/,$(addsuffix -redo,$(STAGES))): $(3)/%-redo:
 	$$(Q)rm -f $$(addprefix $(O)/$(1)/.stamp-,$$(call stages-from,$$*))
 	$$(Q)$$(MAKE) $(3)
 $(3)/shell:
-	$$(Q)snap=$$$$(for s in $$(call reverse,$$(CONTAINER_STAGES)); do \
-		[ -e $(O)/$(1)/.stamp-$$$$s ] && { echo scratchmerge/$(1):$$$$s; break; }; done); \
-	[ -n "$$$$snap" ] || { echo "$(3): no stage has run yet: make $(3)/portage first" >&2; exit 1; }; \
-	if [ "$$$$snap" = scratchmerge/$(1):prune ]; then \
-		$$(ENGINE) commit scratchmerge.$(1).prune $$$$snap > /dev/null || exit 1; fi; \
-	echo ">>> $(1): shell in $$$$snap (ROOT is /destination; changes are not kept)"; \
-	$$(ENGINE) run --rm -it $$(ENGINE_RUN_FLAGS) --network $$(NETWORK) $$$$snap /bin/sh
+	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" "$$(call kept,$(1))" $(CONTAINER_STAGES)
+$(3)/pretend: $(O)/$(1)/.stamp-world-rebuild $(O)/$(1)/.opts-pretend $$(STAGE_DEPS)
+	$$(Q)$$(call stage-env,$(1)) $$(call with-lock,$(1)) $$(RUN_STAGE) $(1) pretend $$(call snap,$(1)):world-rebuild \
+		$(O)/$(1)/.opts-pretend $(O)/$(1)/pretend.log $(3) --discard
+	$$(Q)sed -n '/^>>> pretend:/,$$$$p' $(O)/$(1)/pretend.log
 $(3)/test: $(O)/$(1)/.stamp-scratch
 	$$(Q)if [ -x $(3)/test ]; then $(3)/test $$(call iv,$(1),TAG); \
 	else echo "$(3): no test script (an executable $(3)/test gets the image reference as \$$$$1)"; fi
 $(3)/clean:
 	$$(call msg,CLEAN,$(1))
-	$$(Q)$$(ENGINE) rm -f scratchmerge.$(1).prune > /dev/null 2>&1 || true
-	$$(Q)for s in $(STAGES); do $$(ENGINE) rmi scratchmerge/$(1):$$$$s > /dev/null 2>&1 || true; done
-	$$(Q)rm -rf $(O)/$(1)
-PHONY += $(3) $(addprefix $(3)/,$(STAGES) $(addsuffix -redo,$(STAGES)) shell test clean)
+	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/clean-image $(O)/$(1) "$$(call snap,$(1))" "$$(call owner,$(1))"
+PHONY += $(3) $(addprefix $(3)/,$(STAGES) $(addsuffix -redo,$(STAGES)) shell pretend test clean)
 endef
 image = $(call inner-image,$(IMAGE_NAME),$(IMAGE_VAR),$(IMAGE_DIR))
 
@@ -131,7 +130,7 @@ WANTED := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(cal
 	$(if $(filter images,$(MAKECMDGOALS)),$(IMAGES)))
 
 ifneq ($(WANTED),)
-FACTS := $(shell $(TOP)/mk/image-facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
+FACTS := $(shell $(TOP)/mk/image-facts --cache $(O)/.facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
 fact = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FACTS)))
 BASES := $(sort $(foreach i,$(WANTED),$(call iv,$(i),STAGE3_IMAGE) $(call iv,$(i),PORTAGE_IMAGE)))
 BASE_IDS := $(call engine-ids,$(BASES))
@@ -139,22 +138,84 @@ ifneq ($(filter FAILED,$(BASE_IDS)),)
 $(error cannot get the base images of $(WANTED) (see above))
 endif
 base-id = $(patsubst $(1)=%,%,$(filter $(1)=%,$(BASE_IDS)))
+
+# The inputs of each stage, one a line: $(call opt,KEY,VALUE) writes
+# SM_KEY='VALUE' (what the stage script reads), $(call var,NAME,VAR) the
+# image's variable VAR as SM_VAR, $(call hash,KEY,FACT) a content hash.
 opt = SM_$(1)=$(call shq,$(2))$(NL)
+var = $(call opt,$(2),$(call iv,$(1),$(2)))
+hash = $(call opt,$(1),$(call fact,$(2)))
+opts-portage = \
+	$(call opt,ENGINE,$(ENGINE_KIND)) \
+	$(call var,$(1),STAGE3_IMAGE) \
+	$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE))) \
+	$(call var,$(1),PORTAGE_IMAGE) \
+	$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE))) \
+	$(call var,$(1),PLATFORM) \
+	$(call var,$(1),USE) \
+	$(call opt,USE_VAR,$(IMG_VAR_$(1))_USE) \
+	$(call opt,IMG_DIR,$(IMG_DIR_$(1))) \
+	$(call var,$(1),MAKE_CONF) \
+	$(call hash,PORTAGE_DIR_HASH,$(IMG_DIR_$(1)):portage) \
+	$(call hash,SCRIPT_HASH,stage:portage)
+opts-world-rebuild = \
+	$(call hash,SCRIPT_HASH,stage:world-rebuild)
+opts-emerge-root = \
+	$(call var,$(1),PACKAGES) \
+	$(call var,$(1),PROVIDED) \
+	$(call hash,SCRIPT_HASH,stage:emerge-root) \
+	$(call hash,NOOP_HASH,noop)
+opts-glibc = \
+	$(call var,$(1),RUNTIME_FROM_BUILDER) \
+	$(call var,$(1),RUNTIME_LIBS_FROM_BUILDER) \
+	$(call hash,SCRIPT_HASH,stage:glibc) \
+	$(call hash,HELPERS_HASH,helpers)
+opts-unmerge = \
+	$(call var,$(1),UNMERGE) \
+	$(call hash,SCRIPT_HASH,stage:unmerge) \
+	$(call hash,HELPERS_HASH,helpers)
+opts-prune = \
+	$(call var,$(1),PRUNE) \
+	$(call var,$(1),KEEP) \
+	$(call var,$(1),POST_PRUNE) \
+	$(call hash,SCRIPT_HASH,stage:prune)
+opts-scratch = \
+	$(call var,$(1),TAG) \
+	$(call var,$(1),COMPRESS) \
+	$(call hash,YAML_HASH,$(IMG_DIR_$(1)):yaml) \
+	$(call hash,ROOTFS_HASH,$(IMG_DIR_$(1)):rootfs) \
+	$(call hash,TEST_HASH,$(IMG_DIR_$(1)):test) \
+	$(call hash,SOURCE_DATE_EPOCH,$(IMG_DIR_$(1)):sde) \
+	$(call hash,HELPERS_HASH,helpers)
+# not a stage: what `pretend` reads (it starts from the world-rebuild snapshot)
+opts-pretend = \
+	$(call var,$(1),PACKAGES) \
+	$(call var,$(1),PROVIDED) \
+	$(call var,$(1),UNMERGE) \
+	$(call hash,SCRIPT_HASH,stage:pretend)
 
-opts-portage = $(call opt,ENGINE,$(ENGINE))$(call opt,STAGE3_IMAGE,$(call iv,$(1),STAGE3_IMAGE))$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE)))$(call opt,PORTAGE_IMAGE,$(call iv,$(1),PORTAGE_IMAGE))$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))$(call opt,PLATFORM,$(call iv,$(1),PLATFORM))$(call opt,USE,$(call iv,$(1),USE))$(call opt,MAKE_CONF,$(call iv,$(1),MAKE_CONF))$(call opt,PORTAGE_DIR_HASH,$(call fact,$(IMG_DIR_$(1)):portage))$(call opt,SCRIPT_HASH,$(call fact,stage:portage))
-opts-world-rebuild = $(call opt,SCRIPT_HASH,$(call fact,stage:world-rebuild))
-opts-emerge-root = $(call opt,PACKAGES,$(call iv,$(1),PACKAGES))$(call opt,SCRIPT_HASH,$(call fact,stage:emerge-root))$(call opt,NOOP_HASH,$(call fact,noop))
-opts-glibc = $(call opt,SCRIPT_HASH,$(call fact,stage:glibc))$(call opt,RUNTIME_FROM_BUILDER,$(call iv,$(1),RUNTIME_FROM_BUILDER))$(call opt,RUNTIME_LIBS_FROM_BUILDER,$(call iv,$(1),RUNTIME_LIBS_FROM_BUILDER))$(call opt,HELPERS_HASH,$(call fact,helpers))
-opts-unmerge = $(call opt,SCRIPT_HASH,$(call fact,stage:unmerge))$(call opt,UNMERGE,$(call iv,$(1),UNMERGE))$(call opt,HELPERS_HASH,$(call fact,helpers))
-opts-prune = $(call opt,SCRIPT_HASH,$(call fact,stage:prune))$(call opt,PRUNE,$(call iv,$(1),PRUNE))$(call opt,KEEP,$(call iv,$(1),KEEP))$(call opt,POST_PRUNE,$(call iv,$(1),POST_PRUNE))
-opts-scratch = $(call opt,TAG,$(call iv,$(1),TAG))$(call opt,COMPRESS,$(call iv,$(1),COMPRESS))$(call opt,YAML_HASH,$(call fact,$(IMG_DIR_$(1)):yaml))$(call opt,ROOTFS_HASH,$(call fact,$(IMG_DIR_$(1)):rootfs))$(call opt,TEST_HASH,$(call fact,$(IMG_DIR_$(1)):test))$(call opt,SOURCE_DATE_EPOCH,$(call fact,$(IMG_DIR_$(1)):sde))$(call opt,HELPERS_HASH,$(call fact,helpers))
-
-write-opts = $(foreach s,$(STAGES),$(file >$(O)/$(1)/.opts-$(s).new,$(call opts-$(s),$(1))))
+OPT_FILES := $(STAGES) pretend
+write-opts = $(foreach s,$(OPT_FILES),$(file >$(O)/$(1)/.opts-$(s).new,$(call opts-$(s),$(1))))
 $(shell mkdir -p $(addprefix $(O)/,$(WANTED)))
 $(foreach i,$(WANTED),$(call write-opts,$(i)))
-$(shell for f in $(foreach i,$(WANTED),$(foreach s,$(STAGES),$(O)/$(i)/.opts-$(s))); do \
+$(shell for f in $(foreach i,$(WANTED),$(foreach s,$(OPT_FILES),$(O)/$(i)/.opts-$(s))); do \
 	if cmp -s "$$f.new" "$$f"; then rm -f "$$f.new"; else mv -f "$$f.new" "$$f"; fi; done)
 endif
+
+# --- names: snapshots, containers and locks of one build directory ---
+# $(O)/.sm-id (made once, random) is part of every engine name, so two
+# build directories never share snapshots, and a moved checkout keeps its own.
+SM_ID = $(or $(file <$(O)/.sm-id),$(shell mkdir -p $(O) && od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tee $(O)/.sm-id))
+snap = scratchmerge-$(SM_ID)/$(1)
+kept = scratchmerge-$(SM_ID).$(1).prune
+owner = $(SM_ID)/$(1)
+# the tree volume: one per tree image (its ID), shared by every image
+tree = scratchmerge-tree-$(patsubst sha256:%,%,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))
+with-lock = $(TOP)/mk/with-lock $(O)/$(1) $(1)
+stage-env = SM_SNAP=$(call snap,$(1)) SM_OWNER=$(call owner,$(1)) SM_KEPT=$(call kept,$(1)) \
+	SM_TREE=$(call tree,$(1)) SM_STAGE3_IMAGE=$(call iv,$(1),STAGE3_IMAGE) \
+	SM_PORTAGE_IMAGE=$(call iv,$(1),PORTAGE_IMAGE) SM_JOBS=$(JOBS) \
+	SM_PLATFORM=$(call iv,$(1),PLATFORM) V=$(V)
 
 # --- the stages: one rule each, for every image ---
 STAGE_DEPS := | $(HELPERS_STATIC) $(O)/bin/mkimage
@@ -166,10 +227,9 @@ export SM_QUIET := $(if $(findstring s,$(firstword -$(MAKEFLAGS))),1)
 # $(call container-stage,STAGE)
 define container-stage
 $(O)/%/.stamp-$(1): $(if $(filter portage,$(1)),,$(O)/%/.stamp-$(call prev-stage,$(1))) $(O)/%/.opts-$(1) $(STAGE_DEPS)
-	@rm -f $$@
-	$$(Q)SM_JOBS=$$(JOBS) SM_PLATFORM=$$(call iv,$$*,PLATFORM) V=$$(V) $$(RUN_STAGE) $$* $(1) \
-		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),scratchmerge/$$*:$(call prev-stage,$(1))) \
-		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(call iv,$$*,PORTAGE_IMAGE) $$(IMG_DIR_$$*) \
+	$$(Q)$$(call stage-env,$$*) $$(call with-lock,$$*) $$(RUN_STAGE) $$* $(1) \
+		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),$$(call snap,$$*):$(call prev-stage,$(1))) \
+		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(IMG_DIR_$$*) \
 		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only)) \
 		$$(if $$(filter prune,$(1)),--keep)
 	@touch $$@
@@ -177,15 +237,17 @@ endef
 $(foreach s,$(CONTAINER_STAGES),$(eval $(call container-stage,$(s))))
 
 $(O)/%/.stamp-scratch: $(O)/%/.stamp-prune $(O)/%/.opts-scratch $(STAGE_DEPS)
-	@rm -f $@
-	$(Q)V=$(V) $(TOP)/mk/scratch $* $(IMG_DIR_$*) $(call iv,$*,TAG) $(call iv,$*,COMPRESS) \
-		$(call fact,$(IMG_DIR_$*):sde) $(O) $(lastword $(subst /, ,$(call iv,$*,PLATFORM)))
+	$(Q)SM_KEPT=$(call kept,$*) V=$(V) $(call with-lock,$*) $(TOP)/mk/scratch $* $(IMG_DIR_$*) \
+		$(call iv,$*,TAG) $(call iv,$*,COMPRESS) $(call fact,$(IMG_DIR_$*):sde) $(O) \
+		$(lastword $(subst /, ,$(call iv,$*,PLATFORM)))
 	@touch $@
 
 ## images/NAME            build every stage that is out of date, load NAME:latest
 ## images/NAME/STAGE      build up to and including STAGE
 ## images/NAME/STAGE-redo force STAGE (and everything after it) to run again
 ## images/NAME/shell      interactive shell in the newest snapshot of the image
+## images/NAME/pretend    what ROOT=/destination emerge would merge (no build),
+##                        set against UNMERGE and PROVIDED
 ## images/NAME/test       run images/NAME/test against the loaded image
 ## images/NAME/clean      remove its stamps, snapshots and outputs (caches stay)
 ## Stages: portage world-rebuild emerge-root glibc unmerge prune scratch

@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "imgconf.h"
+#include "strset.h"
 
 struct ctx {
 	const char *name;
@@ -16,17 +17,107 @@ struct ctx {
 };
 
 static int
+vfail_mark(struct ctx *c, yaml_mark_t m, const char *fmt, va_list ap)
+{
+	int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->name, m.line + 1, m.column + 1);
+
+	if (k >= 0 && (size_t)k < c->errlen)
+		vsnprintf(c->err + k, c->errlen - k, fmt, ap);
+	return -1;
+}
+
+static int
+fail_mark(struct ctx *c, yaml_mark_t m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail_mark(c, m, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
 fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
-	int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->name,
-			 n->start_mark.line + 1, n->start_mark.column + 1);
 
 	va_start(ap, fmt);
-	if (k >= 0 && (size_t)k < c->errlen)
-		vsnprintf(c->err + k, c->errlen - k, fmt, ap);
+	vfail_mark(c, n->start_mark, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* A duplicate key is an error (YAML 1.2 says keys are unique; libyaml's
+ * loader keeps both and the last one would silently win). */
+static int
+dup_key(struct ctx *c, struct strset *seen, const yaml_node_t *k, const char *key)
+{
+	int r = strset_add(seen, key, NULL);
+
+	if (r < 0)
+		return fail_at(c, k, "out of memory");
+	return r ? 0 : fail_at(c, k, "duplicate key '%s'", key);
+}
+
+/* The limits, checked on libyaml's event stream before the document is
+ * built, so a hostile file costs at most IMGCONF_MAX_DEPTH levels of work:
+ * nesting depth, no aliases (an alias of an alias... expands
+ * exponentially: "billion laughs") and so no anchors (libyaml's loader
+ * looks each new anchor up in a list: 45,000 of them took 7 to 14 s), one
+ * document (the loader would read the first and ignore the rest), no NUL
+ * inside a scalar (it would cut the string short). The size limit is
+ * checked by the callers. */
+static int
+check_events(struct ctx *c, const unsigned char *buf, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	yaml_char_t *anchor;
+	int depth = 0, docs = 0, r = -1;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(c->err, c->errlen, "%s: cannot initialise the YAML parser", c->name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&p, buf, len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			fail_mark(c, p.problem_mark, "%s", p.problem ? p.problem : "invalid YAML");
+			break;
+		}
+		anchor = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
+			 ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
+			 ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor : NULL;
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			r = 0;
+		} else if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			fail_mark(c, ev.start_mark, "a second YAML document; image.yaml holds one");
+		} else if (anchor) {
+			fail_mark(c, ev.start_mark, "anchors (&%s) are not supported; write the value out",
+				  (char *)anchor);
+		} else if (ev.type == YAML_ALIAS_EVENT) {
+			fail_mark(c, ev.start_mark, "aliases (*%s) are not supported; write the value out",
+				  (char *)ev.data.alias.anchor);
+		} else if (ev.type == YAML_SCALAR_EVENT &&
+			   strlen((char *)ev.data.scalar.value) != ev.data.scalar.length) {
+			fail_mark(c, ev.start_mark, "a string with a NUL character (\\0) in it is not allowed");
+		} else if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+			   ++depth > IMGCONF_MAX_DEPTH) {
+			fail_mark(c, ev.start_mark, "nested deeper than %d levels", IMGCONF_MAX_DEPTH);
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+			yaml_event_delete(&ev);
+			continue;
+		} else {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		yaml_event_delete(&ev);
+		break;
+	}
+	yaml_parser_delete(&p);
+	return r;
 }
 
 static const char *
@@ -85,6 +176,7 @@ static int
 str_map(struct ctx *c, const yaml_node_t *n, const char *key, int env, json_t **out)
 {
 	yaml_node_pair_t *p;
+	struct strset seen = { 0 };
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(c, n, "'%s' must be a mapping of strings, got %s", key, kind(n));
@@ -94,7 +186,8 @@ str_map(struct ctx *c, const yaml_node_t *n, const char *key, int env, json_t **
 		const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
 		const char *ks, *vs = "";
 
-		if (scalar(c, k, key, &ks) || (!(env && is_null(v)) && scalar(c, v, ks, &vs)))
+		if (scalar(c, k, key, &ks) || dup_key(c, &seen, k, ks) ||
+		    (!(env && is_null(v)) && scalar(c, v, ks, &vs)))
 			goto bad;
 		if (env) {
 			char *kv;
@@ -111,8 +204,10 @@ str_map(struct ctx *c, const yaml_node_t *n, const char *key, int env, json_t **
 			json_object_set_new(*out, ks, json_string(vs));
 		}
 	}
+	strset_free(&seen);
 	return 0;
 bad:
+	strset_free(&seen);
 	json_decref(*out);
 	return -1;
 }
@@ -168,8 +263,16 @@ imgconf_parse(const char *name, const unsigned char *buf, size_t len,
 	yaml_document_t doc;
 	yaml_node_t *root;
 	struct ctx c = { name, &doc, err, errlen };
+	struct strset seen = { 0 };
 	int r = -1;
 
+	out->config = out->annotations = NULL;
+	if (len > IMGCONF_MAX_SIZE) {
+		snprintf(err, errlen, "%s: larger than %d KiB; refusing it", name, IMGCONF_MAX_SIZE >> 10);
+		return -1;
+	}
+	if (check_events(&c, buf, len))
+		return -1;
 	out->config = json_object();
 	out->annotations = json_object();
 	if (!yaml_parser_initialize(&parser)) {
@@ -199,7 +302,7 @@ imgconf_parse(const char *name, const unsigned char *buf, size_t len,
 		const char *key, *s;
 		json_t *j;
 
-		if (scalar(&c, k, "key", &key))
+		if (scalar(&c, k, "key", &key) || dup_key(&c, &seen, k, key))
 			goto done;
 		if (!strcmp(key, "entrypoint") || !strcmp(key, "cmd")) {
 			if (str_list(&c, v, key, &j))
@@ -238,6 +341,7 @@ imgconf_parse(const char *name, const unsigned char *buf, size_t len,
 	}
 	r = 0;
 done:
+	strset_free(&seen);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (r)
@@ -258,7 +362,9 @@ imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	do {
+	do {	/* read one byte past the limit, for imgconf_parse to refuse */
+		if (len > IMGCONF_MAX_SIZE)
+			break;
 		if (len == cap && !(buf = realloc(buf, cap = cap ? cap * 2 : 4096))) {
 			fclose(f);
 			snprintf(err, errlen, "%s: out of memory", path);

@@ -2,12 +2,17 @@
  * into the OCI image config's "config" object and the manifest's
  * annotations (jansson). Unknown keys and wrong types are errors that name
  * FILE:LINE:COLUMN and the expected type. An empty file is a valid image
- * with no entrypoint. */
+ * with no entrypoint. Hostile input is bounded: at most IMGCONF_MAX_SIZE
+ * bytes and IMGCONF_MAX_DEPTH levels of nesting, one document, no anchors
+ * or aliases, no duplicate keys, no NUL inside a string (each an error with FILE:LINE:COLUMN). */
 #ifndef IMGCONF_H
 #define IMGCONF_H
 
 #include <jansson.h>
 #include <stddef.h>
+
+#define IMGCONF_MAX_SIZE (1 << 20)
+#define IMGCONF_MAX_DEPTH 64
 
 struct imgconf {
 	json_t *config;		/* Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts,

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,8 +146,10 @@ escapes(const char *path, const char *target)
 	return 0;
 }
 
+/* Add the entries of one directory (DFD, REL below source SRC); the caller
+ * descends (layer_add_dir), so depth costs no stack. */
 static int
-walk(struct layer *l, int src, int dfd, const char *rel, int overlay)
+read_dir(struct layer *l, int src, int dfd, const char *rel, int overlay)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -203,11 +206,18 @@ walk(struct layer *l, int src, int dfd, const char *rel, int overlay)
 				return closedir(d), fail(l, ENOMEM, "out of memory");
 		}
 		if (!overlay) {
-			char names[65536], val[65536];
-			ssize_t n = llistxattr(full, names, sizeof(names));
+			char names[65536], val[65536], xp[PATH_MAX];
+			ssize_t n;
+
+			/* deeper than PATH_MAX: the same file through the open directory */
+			if (strlen(full) >= sizeof(xp))
+				snprintf(xp, sizeof(xp), "/proc/self/fd/%d/%s", dirfd(d), de->d_name);
+			else
+				memcpy(xp, full, strlen(full) + 1);
+			n = llistxattr(xp, names, sizeof(names));
 
 			for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
-				ssize_t v = lgetxattr(full, k, val, sizeof(val));
+				ssize_t v = lgetxattr(xp, k, val, sizeof(val));
 
 				if (v < 0 || add_xattr(&l->v[l->n - 1], k, val, v))
 					return closedir(d), fail(l, errno, "%s: xattr %s: %s", full, k, strerror(errno));
@@ -215,13 +225,6 @@ walk(struct layer *l, int src, int dfd, const char *rel, int overlay)
 			e = &l->v[l->n - 1];
 			if (e->nxattrs > 1)
 				qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-		}
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub < 0)
-				return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
-			r = walk(l, src, sub, path, overlay);
 		}
 	}
 	if (r == 0 && errno)
@@ -250,6 +253,7 @@ int
 layer_add_dir(struct layer *l, const char *dir, int overlay)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), src;
+	size_t first = l->n;
 
 	if (fd < 0)
 		return fail(l, errno, "%s: %s", dir, strerror(errno));
@@ -257,7 +261,24 @@ layer_add_dir(struct layer *l, const char *dir, int overlay)
 		close(fd);
 		return fail(l, ENOMEM, "out of memory");
 	}
-	return walk(l, src, dup(fd), "", overlay);
+	if (read_dir(l, src, dup(fd), "", overlay))
+		return -1;
+	/* breadth first over the entries added so far, new ones included: no
+	 * recursion and one directory open at a time, however deep the tree
+	 * (a recursive walk overflowed the stack about 60 levels down) */
+	for (size_t i = first; i < l->n; i++) {
+		const char *rel = l->v[i].path;	/* its own allocation: stays put */
+		int sub;
+
+		if (!S_ISDIR(l->v[i].mode))
+			continue;
+		sub = openat(fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return fail(l, errno, "%s/%s: %s", dir, rel, strerror(errno));
+		if (read_dir(l, src, sub, rel, overlay))
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -269,22 +290,57 @@ spool_write(struct layer *l, const void *buf, size_t n)
 	return 0;
 }
 
+/* Tar formats only (ustar, pax, GNU, v7: libarchive's tar reader), not
+ * format_all's zip, 7z, rar, iso9660, cpio, mtree...; and only the filters
+ * libarchive has built in: a support call that answers ARCHIVE_WARN has set
+ * up an external program (lzop -d, lrzip -d... found on PATH), so each is
+ * tried on a scratch archive first and enabled only if it answers OK.
+ * HAVE gets the list of the filters enabled, for messages. */
+static int
+tar_only(struct archive *a, char *have, size_t len)
+{
+	static int (*const filters[])(struct archive *) = {
+		archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+		archive_read_support_filter_xz, archive_read_support_filter_zstd,
+	};
+	static const char *const names[] = { "gzip", "bzip2", "xz", "zstd" };
+
+	have[0] = '\0';
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_support_format_empty(a) != ARCHIVE_OK)
+		return -1;
+	for (size_t i = 0; i < sizeof(filters) / sizeof(*filters); i++) {
+		struct archive *probe = archive_read_new();
+		int r = probe ? filters[i](probe) : ARCHIVE_FATAL;
+
+		archive_read_free(probe);
+		if (r == ARCHIVE_OK && filters[i](a) == ARCHIVE_OK)
+			snprintf(have + strlen(have), len - strlen(have), ", %s", names[i]);
+	}
+	return 0;
+}
+
 int
 layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	struct strset byname = { 0 };
+	char filters[64];
+	size_t nread = 0;
 	int r;
 
 	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0) {
 		archive_read_free(a);
 		return fail(l, errno, "%s: cannot create a spool file: %s", tmpdir, strerror(errno));
 	}
-	archive_read_support_format_all(a);
-	archive_read_support_filter_all(a);
+	if (tar_only(a, filters, sizeof(filters))) {
+		r = fail(l, ENOMEM, "reading the tar stream: %s", archive_error_string(a));
+		goto out;
+	}
 	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
-		r = fail(l, EINVAL, "reading the tar stream: %s", archive_error_string(a));
+		r = fail(l, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			 "uncompressed%s): %s", filters, archive_error_string(a));
 		goto out;
 	}
 	for (size_t i = 0; i < l->n; i++)
@@ -297,6 +353,18 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 		char path[4096];
 		struct layer_entry *e;
 
+		nread++;
+		/* a sparse entry declares its size and holds only the data
+		 * regions: reading it would write every hole out (a 10 KiB tar
+		 * declaring 3 GiB spooled 3 GiB). docker export/cp (Go's
+		 * archive/tar) never writes sparse entries, and the layer
+		 * itself has none (see layer.h): refuse them. */
+		if (archive_entry_sparse_count(ae) > 0) {
+			r = fail(l, EINVAL, "tar entry '%s': a sparse file (declared size %lld bytes); "
+				 "sparse entries are not supported (re-create the tar without --sparse)",
+				 name, (long long)archive_entry_size(ae));
+			goto out;
+		}
 		if (path_clean(name, path, sizeof(path))) {
 			r = fail(l, EINVAL, "tar entry '%s': %s; refusing it", name,
 				 errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
@@ -370,6 +438,11 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 		} else if (S_ISLNK(e->mode)) {
 			const char *t = archive_entry_symlink(ae);
 
+			if (t && strlen(t) >= PATH_MAX) {
+				r = fail(l, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
+					 name, PATH_MAX - 1);
+				goto out;
+			}
 			if (!t || escapes(path, t)) {
 				r = fail(l, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; refusing it",
 					 name, t ? t : "");
@@ -388,6 +461,19 @@ layer_add_tar(struct layer *l, int fd, const char *tmpdir)
 			qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
 		strset_add(&byname, path, (void *)l->n);
 	}
+	if (r == ARCHIVE_EOF && !nread) {
+		/* what tar's reader makes of an ISO image (32 KiB of zeros
+		 * first: its end-of-archive blocks); docker export never
+		 * writes an empty tar */
+		r = fail(l, EINVAL, "reading the tar stream: no entries (an empty tar, or not a tar archive: "
+			 "ustar, pax or GNU; uncompressed%s)", filters);
+		goto out;
+	}
+	if (r != ARCHIVE_EOF && !nread) {
+		r = fail(l, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			 "uncompressed%s): %s", filters, archive_error_string(a));
+		goto out;
+	}
 	if (r != ARCHIVE_EOF) {
 		r = fail(l, EIO, "reading the tar stream: %s", archive_error_string(a));
 		goto out;
@@ -397,6 +483,203 @@ out:
 	strset_free(&byname);
 	archive_read_free(a);
 	return r;
+}
+
+/* The rules an extractor needs to stay inside its root, on the final
+ * (sorted, merged) layer:
+ *  - no entry below a symlink entry of the layer (x -> d, x/f): an
+ *    extractor would write f through x, wherever x points;
+ *  - every relative symlink target, resolved lexically through the
+ *    layer's own symlinks (at most LINK_HOPS of them, as Linux's
+ *    MAXSYMLINKS), stays inside the root. A link that reaches an absolute
+ *    symlink goes on from the root (absolute targets resolve inside the
+ *    container's root, and are accepted on their own).
+ * moby checks each link alone, as text (pkg/archive/archive.go,
+ * createTarFile, case tar.TypeSymlink: filepath.Join(filepath.Dir(path),
+ * hdr.Linkname) must stay under the extraction directory, else
+ * breakoutError "invalid symlink"), and relies on extracting in a chroot
+ * (pkg/chrootarchive) for the rest; a chain such as up -> ../../.. plus
+ * x -> d/up/../../.. passes that text check, so here the chain is resolved. */
+#define LINK_HOPS 40
+/* and at most this many bytes of path looked up and copied for one link
+ * (legitimate chains use a few hundred), so the check costs at most a
+ * constant per byte of input, whatever the chains */
+#define LINK_WORK (1 << 18)
+
+struct pathbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static int
+pb_put(struct pathbuf *b, const char *s, size_t n, const char *rest)
+{
+	size_t need = n + 1 + (rest ? strlen(rest) : 0) + 1;
+
+	if (need > b->cap) {
+		char *p = malloc(need);
+
+		if (!p)
+			return -1;
+		free(b->p);
+		b->p = p;
+		b->cap = need;
+	}
+	memcpy(b->p, s, n);
+	b->p[n] = '\0';
+	if (rest && *rest) {
+		b->p[n] = '/';
+		strcpy(b->p + n + 1, rest);
+	}
+	b->n = strlen(b->p);
+	return 0;
+}
+
+/* 0: E's target stays inside; 1: it does not (WHY says how); -1: ENOMEM.
+ * ALL holds the layer's symlinks (value: index + 1). */
+static int
+link_escapes(const struct layer *l, const struct strset *all, const struct layer_entry *e,
+	     char *why, size_t whylen)
+{
+	struct pathbuf cur = { 0 }, rest = { 0 }, tmp = { 0 };
+	const char *slash = strrchr(e->path, '/'), *via = NULL;
+	size_t work = 0;
+	int hops = 0, r = 0;
+
+	if (e->symlink[0] == '/')
+		return 0;
+	if (pb_put(&cur, e->path, slash ? (size_t)(slash - e->path) : 0, NULL) ||
+	    pb_put(&rest, e->symlink, strlen(e->symlink), NULL))
+		return -1;
+	for (size_t i = 0; r == 0 && i < rest.n;) {
+		size_t n = strcspn(rest.p + i, "/");
+		const char *c = rest.p + i;
+		size_t t;
+
+		i += n;
+		while (i < rest.n && rest.p[i] == '/')
+			i++;
+		if (n == 0 || (n == 1 && c[0] == '.'))
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			char *up;
+
+			if (!cur.n) {
+				if (via)
+					snprintf(why, whylen, "climbs above the image root (through the symlink '%s')", via);
+				else
+					snprintf(why, whylen, "climbs above the image root");
+				r = 1;
+				break;
+			}
+			work += cur.n;
+			up = strrchr(cur.p, '/');
+			cur.n = up ? (size_t)(up - cur.p) : 0;
+			cur.p[cur.n] = '\0';
+			continue;
+		}
+		if (cur.n + 1 + n + 1 > cur.cap) {
+			char *p = realloc(cur.p, cur.cap = (cur.n + 1 + n + 1) * 2);
+
+			if (!p) {
+				r = -1;
+				break;
+			}
+			cur.p = p;
+		}
+		if (cur.n)
+			cur.p[cur.n++] = '/';
+		memcpy(cur.p + cur.n, c, n);
+		cur.n += n;
+		cur.p[cur.n] = '\0';
+		work += cur.n;
+		if (work > LINK_WORK) {
+			snprintf(why, whylen, "takes more than %d KiB of path to resolve", LINK_WORK >> 10);
+			r = 1;
+			break;
+		}
+		if (!(t = (size_t)strset_get(all, cur.p)))
+			continue;
+		/* a symlink of the layer: go on from its target */
+		work += strlen(l->v[t - 1].symlink) + rest.n - i;
+		if (++hops > LINK_HOPS) {
+			snprintf(why, whylen, "passes through more than %d symlinks", LINK_HOPS);
+			r = 1;
+			break;
+		}
+		if (pb_put(&tmp, l->v[t - 1].symlink, strlen(l->v[t - 1].symlink), rest.p + i)) {
+			r = -1;
+			break;
+		}
+		if (l->v[t - 1].symlink[0] == '/') {
+			cur.n = 0;
+		} else {
+			char *up = strrchr(cur.p, '/');
+
+			cur.n = up ? (size_t)(up - cur.p) : 0;
+		}
+		cur.p[cur.n] = '\0';
+		/* swap: the link's target, then what was left */
+		{
+			struct pathbuf x = rest;
+
+			rest = tmp;
+			tmp = x;
+		}
+		i = 0;
+		via = l->v[t - 1].path;
+	}
+	free(cur.p);
+	free(rest.p);
+	free(tmp.p);
+	return r;
+}
+
+/* The first entry below directory path P (P + "/..."), or NULL: in the
+ * sorted layer they are contiguous, right after P and its siblings. */
+static const struct layer_entry *
+first_below(const struct layer *l, const char *p, size_t plen)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {	/* the first path >= P + "/" */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(l->v[mid].path, p, plen);
+
+		if (c == 0)
+			c = (unsigned char)l->v[mid].path[plen] - '/';
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && !strncmp(l->v[lo].path, p, plen) && l->v[lo].path[plen] == '/' ? &l->v[lo] : NULL;
+}
+
+static int
+check_links(struct layer *l)
+{
+	struct strset all = { 0 };
+	char why[4200];
+	int r = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].symlink && strset_add(&all, l->v[i].path, (void *)(i + 1)) < 0)
+			return strset_free(&all), fail(l, ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < l->n; i++) {
+		const struct layer_entry *e = &l->v[i], *below;
+
+		if (!e->symlink)
+			continue;
+		if ((r = link_escapes(l, &all, e, why, sizeof(why))))
+			r = r < 0 ? fail(l, ENOMEM, "out of memory") :
+			    fail(l, EINVAL, "'%s': symlink target '%s' %s; refusing it", e->path, e->symlink, why);
+		else if ((below = first_below(l, e->path, strlen(e->path))))
+			r = fail(l, EINVAL, "'%s': '%s' above it is a symlink in the layer, "
+				 "which an extractor would write through; refusing it", below->path, e->path);
+	}
+	strset_free(&all);
+	return r ? -1 : 0;
 }
 
 static int
@@ -430,6 +713,8 @@ layer_sort(struct layer *l)
 		l->v[o++] = l->v[i];
 	}
 	l->n = o;
+	if (check_links(l))
+		return -1;
 	for (size_t i = 0; i < l->n; i++) {
 		struct layer_entry *e = &l->v[i];
 		char key[64];

@@ -4,8 +4,9 @@
  * numeric owners with empty names, mtimes clamped to SOURCE_DATE_EPOCH,
  * no atime/ctime, hardlinks (typeflag 1) to their first occurrence,
  * xattrs as SCHILY.xattr.*, devices and fifos kept, no sparse entries.
- * A name or hardlink with ".." and a symlink whose target climbs above
- * the root are refused. Only metadata is held in memory: file data is read
+ * A name or hardlink with ".." is refused, and so are (layer_sort) an
+ * entry below a symlink entry and a relative symlink whose target,
+ * resolved through the layer's own symlinks, climbs above the root. Only metadata is held in memory: file data is read
  * from the directory, or from a spool file for a tar stream, at write
  * time. */
 #ifndef LAYER_H
@@ -57,10 +58,13 @@ void layer_free(struct layer *l);
  * owned by 0:0 with modes 0755/0644 (only the execute bit of the file
  * counts), so the result does not depend on the checkout. */
 int layer_add_dir(struct layer *l, const char *dir, int overlay);
-/* Add every entry of the tar stream on FD (any format and compression
- * libarchive reads), spooling file data to a temporary file in TMPDIR. */
+/* Add every entry of the tar stream on FD (ustar, pax or GNU tar, plain or
+ * compressed by a filter libarchive has built in: gzip, bzip2, xz, zstd;
+ * never an external program), spooling file data to a temporary file in
+ * TMPDIR. Sparse entries are refused. */
 int layer_add_tar(struct layer *l, int fd, const char *tmpdir);
-/* Sort, let later sources win, resolve hardlinks. */
+/* Sort, let later sources win, check the symlinks (see above), resolve
+ * hardlinks. */
 int layer_sort(struct layer *l);
 /* Write the tar. SDE clamps the mtimes. WRITE gets the bytes. */
 int layer_write(struct layer *l, int64_t sde,

@@ -225,3 +225,182 @@ out_json:
 	free(manifest_s);
 	return r;
 }
+
+/* --- attaching an artifact (oci_attach) --- */
+
+#define MT_EMPTY "application/vnd.oci.empty.v1+json"
+
+static int
+write_blob(struct archive *a, struct archive_entry *ae, const char *name, const char *data, size_t n,
+	   int64_t mtime)
+{
+	return add_file(a, ae, name, S_IFREG | 0644, n, mtime) ||
+	       archive_write_data(a, data, n) != (la_ssize_t)n ? -1 : 0;
+}
+
+int
+oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
+	   const char *title, const char *ref_name, char artifact_digest[65], char *err, size_t errlen)
+{
+	struct archive *r = NULL, *w = NULL;
+	struct archive_entry *e, *ae = NULL;
+	json_t *index = NULL, *man = NULL, *subject = NULL, *d;
+	char *index_s = NULL, *man_s = NULL, *new_index = NULL, blob_hex[65], empty_hex[65];
+	struct outfile add[3];
+	size_t nadd = 0, next = 0, i;
+	int64_t mtime = 0;
+	int rc = -1;
+
+	/* pass 1: index.json, and the image manifest it names */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *want = NULL;
+		char mname[96];
+
+		if (pass) {
+			json_t *m0 = NULL, *v;
+
+			json_array_foreach(json_object_get(index, "manifests"), i, v) {
+				const char *rn = json_string_value(json_object_get(json_object_get(v, "annotations"),
+										   "org.opencontainers.image.ref.name"));
+
+				if (rn && !strcmp(rn, ref_name)) {
+					snprintf(err, errlen, "%s: already has an artifact named %s", in, ref_name);
+					goto out;
+				}
+				if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
+					m0 = v;
+			}
+			if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
+				snprintf(err, errlen, "%s: index.json names no image manifest", in);
+				goto out;
+			}
+			subject = json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest",
+					    json_object_get(m0, "digest"), "size", json_object_get(m0, "size"));
+			snprintf(mname, sizeof(mname), "blobs/sha256/%s", json_string_value(json_object_get(m0, "digest")) + 7);
+			want = mname;
+		}
+		if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
+		    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
+			goto read_fail;
+		while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
+			const char *n = archive_entry_pathname(e);
+
+			if (!pass && !strcmp(n, "index.json")) {
+				int64_t sz = archive_entry_size(e);
+
+				mtime = archive_entry_mtime(e);
+				if (sz < 0 || sz > (16 << 20) || !(index_s = calloc(1, sz + 1)) ||
+				    archive_read_data(r, index_s, sz) != sz)
+					goto read_fail;
+			} else if (pass && !strcmp(n, want)) {
+				int64_t sz = archive_entry_size(e);
+
+				if (sz < 0 || sz > (16 << 20) || !(man_s = calloc(1, sz + 1)) ||
+				    archive_read_data(r, man_s, sz) != sz)
+					goto read_fail;
+			}
+		}
+		archive_read_free(r);
+		r = NULL;
+		if (!pass && (!index_s || !(index = json_loads(index_s, 0, NULL)))) {
+			snprintf(err, errlen, "%s: no index.json: not an image archive", in);
+			goto out;
+		}
+	}
+	if (!man_s) {
+		snprintf(err, errlen, "%s: the image manifest is missing", in);
+		goto out;
+	}
+
+	/* the artifact: its blob, the empty config, its manifest */
+	sha256_hex(blob, len, blob_hex);
+	sha256_hex("{}", 2, empty_hex);
+	{
+		json_t *layer = descriptor(artifact_type, blob_hex, len);
+
+		if (title)
+			json_object_set_new(layer, "annotations",
+					    json_pack("{s:s}", "org.opencontainers.image.title", title));
+		man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+				"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
+				"layers", layer, "subject", subject);
+	}
+	free(man_s);
+	man_s = dump(man);
+	sha256_hex(man_s, strlen(man_s), artifact_digest);
+	d = descriptor(MT_MANIFEST, artifact_digest, strlen(man_s));
+	json_object_set_new(d, "artifactType", json_string(artifact_type));
+	json_object_set_new(d, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", ref_name));
+	json_array_append_new(json_object_get(index, "manifests"), d);
+	new_index = dump(index);
+
+	{
+		static char names[3][96];
+
+		snprintf(names[0], 96, "blobs/sha256/%s", blob_hex);
+		snprintf(names[1], 96, "blobs/sha256/%s", empty_hex);
+		snprintf(names[2], 96, "blobs/sha256/%s", artifact_digest);
+		add[nadd++] = (struct outfile){ names[0], blob, len };
+		add[nadd++] = (struct outfile){ names[1], "{}", 2 };
+		add[nadd++] = (struct outfile){ names[2], man_s, strlen(man_s) };
+		qsort(add, nadd, sizeof(*add), cmp_file);
+	}
+
+	/* pass 3: copy, with the new blobs in their sorted places and the new index.json */
+	if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
+	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
+		goto read_fail;
+	if (!(w = archive_write_new()) || !(ae = archive_entry_new()) ||
+	    archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || archive_write_open_fd(w, outfd) != ARCHIVE_OK)
+		goto write_fail;
+	while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+		int is_blob = !strncmp(n, "blobs", 5);	/* blobs/, blobs/sha256/ and the blobs */
+
+		while (next < nadd && (!is_blob || strcmp(add[next].name, n) <= 0)) {
+			if (strcmp(add[next].name, n) &&
+			    write_blob(w, ae, add[next].name, add[next].data, add[next].size, mtime))
+				goto write_fail;
+			next++;
+		}
+		if (!strcmp(n, "index.json")) {
+			if (write_blob(w, ae, "index.json", new_index, strlen(new_index), mtime))
+				goto write_fail;
+			continue;
+		}
+		if (archive_write_header(w, e) != ARCHIVE_OK)
+			goto write_fail;
+		for (;;) {
+			static char buf[1 << 16];
+			la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
+
+			if (k < 0)
+				goto read_fail;
+			if (!k)
+				break;
+			if (archive_write_data(w, buf, k) != k)
+				goto write_fail;
+		}
+	}
+	if (archive_write_close(w) != ARCHIVE_OK)
+		goto write_fail;
+	rc = 0;
+	goto out;
+read_fail:
+	snprintf(err, errlen, "%s: %s", in, r && archive_error_string(r) ? archive_error_string(r) : strerror(errno));
+	goto out;
+write_fail:
+	snprintf(err, errlen, "writing the archive: %s",
+		 w && archive_error_string(w) ? archive_error_string(w) : strerror(errno));
+out:
+	archive_read_free(r);
+	archive_write_free(w);
+	archive_entry_free(ae);
+	json_decref(index);
+	json_decref(man);
+	json_decref(subject);
+	free(index_s);
+	free(man_s);
+	free(new_index);
+	return rc;
+}

@@ -10,6 +10,7 @@
 
 #include "path.h"
 #include "strset.h"
+#include "atom.h"
 #include "vdb.h"
 
 static int
@@ -18,65 +19,16 @@ skip_name(const char *n)
 	return n[0] == '.' || !strncmp(n, "-MERGING-", 9) || !strcmp(n, "lost+found");
 }
 
-static const char *
-digits(const char *s)
-{
-	if (*s < '0' || *s > '9')
-		return NULL;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return s;
-}
-
-/* PMS version: 1.2.3[a-z][_suffix[N]]...[-rN] */
-static int
-is_version(const char *s)
-{
-	static const char *suf[] = { "alpha", "beta", "pre", "rc", "p" };
-
-	if (!(s = digits(s)))
-		return 0;
-	while (*s == '.')
-		if (!(s = digits(s + 1)))
-			return 0;
-	if (*s >= 'a' && *s <= 'z')
-		s++;
-	while (*s == '_') {
-		size_t i;
-
-		for (i = 0; i < 5; i++) {
-			size_t l = strlen(suf[i]);
-
-			if (!strncmp(s + 1, suf[i], l) &&
-			    (s[1 + l] == '_' || s[1 + l] == '-' || !s[1 + l] ||
-			     (s[1 + l] >= '0' && s[1 + l] <= '9'))) {
-				s += 1 + l;
-				while (*s >= '0' && *s <= '9')
-					s++;
-				break;
-			}
-		}
-		if (i == 5)
-			return 0;
-	}
-	if (s[0] == '-' && s[1] == 'r')
-		if (!(s = digits(s + 2)))
-			return 0;
-	return *s == '\0';
-}
-
 int
 vdb_pf_to_pn(const char *pf, char *out)
 {
-	for (const char *p = pf; (p = strchr(p, '-')); p++) {
-		if (p > pf && is_version(p + 1)) {
-			memcpy(out, pf, p - pf);
-			out[p - pf] = '\0';
-			return 0;
-		}
-	}
-	errno = EINVAL;
-	return -1;
+	long n = atom_pf_split(pf);	/* one PMS version parser: atom.c */
+
+	if (n < 0)
+		return -1;
+	memcpy(out, pf, n);
+	out[n] = '\0';
+	return 0;
 }
 
 static int
@@ -85,9 +37,11 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of the entries of directory FD (closed). */
+/* Sorted names of the entries of directory FD (closed); with DIRS_ONLY
+ * only the subdirectories (not symlinks to one), told by d_type where the
+ * file system gives it (no stat per package), else by fstatat. */
 static int
-list_dir(int fd, char ***names, size_t *n)
+list_dir(int fd, char ***names, size_t *n, int dirs_only)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
@@ -101,6 +55,13 @@ list_dir(int fd, char ***names, size_t *n)
 	while ((errno = 0, de = readdir(d))) {
 		if (skip_name(de->d_name))
 			continue;
+		if (dirs_only && de->d_type != DT_DIR) {
+			struct stat st;
+
+			if (de->d_type != DT_UNKNOWN ||
+			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+				continue;	/* not a package directory */
+		}
 		if (len == cap) {
 			cap = cap ? cap * 2 : 32;
 			if (!(nv = realloc(v, cap * sizeof(*v))))
@@ -185,7 +146,7 @@ vdb_open(struct vdb *db, const char *root)
 			return 0;
 		goto fail;
 	}
-	if (list_dir(dup(db->dbfd), &cats, &ncats))
+	if (list_dir(dup(db->dbfd), &cats, &ncats, 0))
 		goto fail;
 	for (size_t i = 0; i < ncats; i++) {
 		int fd = openat(db->dbfd, cats[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -195,15 +156,9 @@ vdb_open(struct vdb *db, const char *root)
 				continue;	/* a stray file, not a category */
 			goto fail;
 		}
-		if (list_dir(fd, &pfs, &npfs))
+		if (list_dir(fd, &pfs, &npfs, 1))
 			goto fail;
 		for (size_t j = 0; j < npfs; j++) {
-			struct stat st;
-			char rel[4096];
-
-			snprintf(rel, sizeof(rel), "%s/%s", cats[i], pfs[j]);
-			if (fstatat(db->dbfd, rel, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
-				continue;	/* not a package directory */
 			if (add_pkg(db, cats[i], pfs[j], &cap)) {
 				free_names(pfs, npfs);
 				goto fail;
@@ -234,6 +189,7 @@ vdb_close(struct vdb *db)
 		free(p->meta);
 	}
 	free(db->pkgs);
+	free(db->byname);
 	if (db->dbfd >= 0)
 		close(db->dbfd);
 	if (db->rootfd >= 0)
@@ -242,35 +198,99 @@ vdb_close(struct vdb *db)
 	db->rootfd = db->dbfd = -1;
 }
 
+/* The name index: every package under its PN and its PF, sorted by
+ * (name, category, position), so that resolving an atom is a binary
+ * search (O(log P)) instead of a scan of every package. */
+static int
+cmp_byname(const void *a, const void *b, void *arg)
+{
+	const struct vdb_name *x = a, *y = b;
+	const struct vdb_pkg *pkgs = arg;
+	int c = strcmp(x->name, y->name);
+
+	if (!c)
+		c = strcmp(pkgs[x->idx].cat, pkgs[y->idx].cat);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int
+build_index(struct vdb *db)
+{
+	size_t n = 0;
+
+	if (!(db->byname = malloc((2 * db->npkgs + 1) * sizeof(*db->byname))))
+		return -1;
+	for (size_t i = 0; i < db->npkgs; i++) {
+		db->byname[n++] = (struct vdb_name){ db->pkgs[i].pn, i };
+		if (strcmp(db->pkgs[i].pn, db->pkgs[i].pf))
+			db->byname[n++] = (struct vdb_name){ db->pkgs[i].pf, i };
+	}
+	db->nbyname = n;
+	qsort_r(db->byname, n, sizeof(*db->byname), cmp_byname, db->pkgs);
+	return 0;
+}
+
+/* First index entry whose (name, cat) is >= (NAME, CAT); CAT NULL: any. */
+static size_t
+lower_bound(const struct vdb *db, const char *name, const char *cat, size_t lc)
+{
+	size_t lo = 0, hi = db->nbyname;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vdb_name *e = &db->byname[mid];
+		int c = strcmp(e->name, name);
+
+		if (!c && cat) {
+			const char *pc = db->pkgs[e->idx].cat;
+
+			c = strncmp(pc, cat, lc);
+			if (!c && pc[lc])
+				c = 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	const struct vdb_pkg *x = *(const struct vdb_pkg *const *)a, *y = *(const struct vdb_pkg *const *)b;
+
+	return (x > y) - (x < y);
+}
+
 int
 vdb_resolve(struct vdb *db, const char *atom, struct vdb_pkg ***out,
 	    struct vdb_pkg **other)
 {
-	const char *slash = strchr(atom, '/');
-	struct vdb_pkg **v = malloc((db->npkgs + 1) * sizeof(*v));
-	size_t n = 0;
+	const char *slash = strchr(atom, '/'), *name = slash ? slash + 1 : atom;
+	size_t lc = slash ? (size_t)(slash - atom) : 0, n = 0, i, cap = 4;
+	struct vdb_pkg **v;
 
-	if (!v)
-		return -1;
 	*other = NULL;
-	for (size_t i = 0; i < db->npkgs; i++) {
-		struct vdb_pkg *p = &db->pkgs[i];
-		int hit;
+	if (!db->byname && db->npkgs && build_index(db))
+		return -1;
+	if (!(v = malloc(cap * sizeof(*v))))
+		return -1;
+	for (i = lower_bound(db, name, slash ? atom : NULL, lc); i < db->nbyname; i++) {
+		const struct vdb_name *e = &db->byname[i];
+		struct vdb_pkg *p = &db->pkgs[e->idx];
 
-		if (slash) {
-			size_t lc = slash - atom;
+		if (strcmp(e->name, name) || (slash && (strncmp(p->cat, atom, lc) || p->cat[lc])))
+			break;
+		if (n == cap) {
+			struct vdb_pkg **nv = realloc(v, (cap *= 2) * sizeof(*v));
 
-			hit = strlen(p->cat) == lc && !strncmp(p->cat, atom, lc) &&
-			      (!strcmp(p->pf, slash + 1) || !strcmp(p->pn, slash + 1));
-		} else {
-			hit = !strcmp(p->pn, atom) || !strcmp(p->pf, atom);
-		}
-		if (!hit)
-			continue;
-		if (n && strcmp(v[0]->cat, p->cat)) {
-			*other = p;
-			*out = v;
-			return 0;
+			if (!nv) {
+				free(v);
+				return -1;
+			}
+			v = nv;
 		}
 		v[n++] = p;
 	}
@@ -279,14 +299,38 @@ vdb_resolve(struct vdb *db, const char *atom, struct vdb_pkg ***out,
 		errno = ENOENT;
 		return -1;
 	}
+	/* in database order, each once (a PN equal to a PF: "foo" and "foo-1") */
+	qsort(v, n, sizeof(*v), cmp_ptr);
+	for (i = 1; i < n; i++) {
+		if (v[i] == v[i - 1]) {
+			memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
+			n--;
+			i--;
+		}
+	}
+	for (i = 1; i < n; i++) {
+		if (strcmp(v[0]->cat, v[i]->cat)) {
+			*other = v[i];
+			*out = v;
+			return 0;
+		}
+	}
 	*out = v;
 	return (int)n;
 }
 
+/* Open the package file NAME for reading, only if it is a regular file:
+ * a FIFO, socket, device or directory planted in the VDB must neither
+ * block nor be read (O_NONBLOCK: opening a FIFO does not wait for a
+ * writer; the lstat before the open keeps devices and sockets unopened;
+ * the fstat after it catches a swap in between). -1 with ENOENT when
+ * absent, EINVAL when it is not a regular file. */
 static int
 open_pkg_file(struct vdb_pkg *p, const char *name)
 {
 	char rel[4096];
+	struct stat st, fst;
+	int fd;
 
 	if (p->db->dbfd < 0) {
 		errno = ENOENT;
@@ -296,42 +340,50 @@ open_pkg_file(struct vdb_pkg *p, const char *name)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return openat(p->db->dbfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fstatat(p->db->dbfd, rel, &st, AT_SYMLINK_NOFOLLOW))
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(p->db->dbfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &fst) || !S_ISREG(fst.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
-/* Load the consolidated metadata file; valid only when its #dir_mtime
- * line (nanoseconds) matches the package directory's mtime. */
-static void
-load_meta(struct vdb_pkg *p)
+int
+vdb_meta_valid(const char *buf, size_t len, long long dir_mtime_ns)
 {
-	char rel[4096], *buf, *last;
-	size_t len;
-	struct stat st;
-	int fd;
-	long long ns;
+	const char *last, *v;
+	char num[24];
+	size_t n;
 
-	p->meta_state = -1;
-	snprintf(rel, sizeof(rel), "%s/%s", p->cat, p->pf);
-	if (fstatat(p->db->dbfd, rel, &st, AT_SYMLINK_NOFOLLOW))
-		return;
-	if ((fd = open_pkg_file(p, "metadata")) < 0)
-		return;
-	if (path_slurp_fd(fd, &buf, &len)) {
-		close(fd);
-		return;
-	}
-	close(fd);
 	while (len && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	last = strrchr(buf, '\n');
-	ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	if (strncmp(buf, "#format=1\n", 10) || !last ||
-	    strncmp(last + 1, "#dir_mtime=", 11) || atoll(last + 12) != ns) {
-		free(buf);
-		return;
-	}
-	p->meta = buf;
-	p->meta_state = 1;
+		len--;
+	if (len < 10 || memcmp(buf, "#format=1\n", 10) || memchr(buf, '\0', len))
+		return 0;
+	last = memrchr(buf, '\n', len);	/* not NULL: the #format line ends in one */
+	v = last + 1;
+	n = buf + len - v;
+	if (n < 12 || memcmp(v, "#dir_mtime=", 11))
+		return 0;
+	v += 11;
+	n -= 11;
+	if (n >= sizeof(num))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	errno = 0;
+	return strtoll(num, NULL, 10) == dir_mtime_ns && errno == 0;
 }
 
 /* Values in `metadata` are one line each; a newline inside a value is
@@ -356,10 +408,60 @@ meta_value(const char *v, size_t len)
 }
 
 int
+vdb_meta_get(const char *buf, size_t len, const char *key, char **val)
+{
+	size_t kl = strlen(key);
+	const char *l = buf, *end = buf + len, *nl;
+
+	for (; l < end; l = nl + 1) {
+		if (!(nl = memchr(l, '\n', end - l)))
+			nl = end;
+		if (l[0] != '#' && (size_t)(nl - l) > kl && !memcmp(l, key, kl) && l[kl] == '=') {
+			if (!(*val = meta_value(l + kl + 1, nl - (l + kl + 1))))
+				return -1;
+			return 0;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Load the consolidated metadata file; valid only when its #dir_mtime
+ * line (nanoseconds) matches the package directory's mtime. A metadata
+ * file that is not a regular file counts as absent. */
+static void
+load_meta(struct vdb_pkg *p)
+{
+	char rel[4096], *buf;
+	size_t len;
+	struct stat st;
+	int fd;
+
+	p->meta_state = -1;
+	snprintf(rel, sizeof(rel), "%s/%s", p->cat, p->pf);
+	if (fstatat(p->db->dbfd, rel, &st, AT_SYMLINK_NOFOLLOW))
+		return;
+	if ((fd = open_pkg_file(p, "metadata")) < 0)
+		return;
+	if (path_slurp_fd(fd, &buf, &len)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	if (!vdb_meta_valid(buf, len, (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec)) {
+		free(buf);
+		return;
+	}
+	p->meta = buf;
+	p->meta_len = len;
+	p->meta_state = 1;
+}
+
+int
 vdb_field(struct vdb_pkg *p, const char *key, char **val)
 {
 	int fd = open_pkg_file(p, key);
-	size_t len, kl = strlen(key);
+	size_t len;
 
 	if (fd >= 0) {
 		int r = path_slurp_fd(fd, val, &len);
@@ -375,17 +477,8 @@ vdb_field(struct vdb_pkg *p, const char *key, char **val)
 		return -1;
 	if (p->meta_state == 0)
 		load_meta(p);
-	if (p->meta_state == 1) {
-		for (const char *l = p->meta; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-			if (!strncmp(l, key, kl) && l[kl] == '=') {
-				const char *v = l + kl + 1, *e = strchrnul(v, '\n');
-
-				if (!(*val = meta_value(v, e - v)))
-					return -1;
-				return 0;
-			}
-		}
-	}
+	if (p->meta_state == 1)
+		return vdb_meta_get(p->meta, p->meta_len, key, val);
 	errno = ENOENT;
 	return -1;
 }
@@ -400,8 +493,11 @@ vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg,
 	int r = 0;
 
 	*lineno = 0;
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EINVAL)
+			*why = "not a regular file";
 		return errno == ENOENT ? 0 : -1;
+	}
 	if (path_slurp_fd(fd, &buf, &len)) {
 		close(fd);
 		return -1;

@@ -4,6 +4,7 @@
 # with its VDB entry so that the soname check of the prune stage sees what
 # they provide. A package ROOT already has is skipped.
 . /scratchmerge/stages/common.sh
+rm -f /var/lib/scratchmerge/from-builder
 
 # atoms PKG: the builder's CAT/PF for PKG, unless ROOT has it
 atoms() {
@@ -20,6 +21,7 @@ copy_vdb_entry() {
 for pkg in $SM_RUNTIME_FROM_BUILDER; do
 	for a in $(atoms "$pkg"); do
 		note "copying $a from the builder"
+		mkdir -p /var/lib/scratchmerge && echo "$a whole" >> /var/lib/scratchmerge/from-builder
 		vdb -0 files "$a" | copyfiles -0 -v --from / --to "$ROOT_DIR"
 		copy_vdb_entry "$a"
 	done
@@ -27,6 +29,7 @@ done
 for pkg in $SM_RUNTIME_LIBS_FROM_BUILDER; do
 	for a in $(atoms "$pkg"); do
 		note "copying the shared libraries of $a from the builder"
+		mkdir -p /var/lib/scratchmerge && echo "$a libs" >> /var/lib/scratchmerge/from-builder
 		vdb files --type obj,sym "$a" | while IFS= read -r f; do
 			case ${f##*/} in
 			*.so | *.so.*) printf '%s\n' "$f" ;;

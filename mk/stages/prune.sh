@@ -38,6 +38,13 @@ if [ -n "$missing" ]; then
 fi
 note "soname closure complete: every required library is in ROOT"
 
+# keep ROOT's VDB and the sizes of ROOT's files outside
+# ROOT before PRUNE deletes them (mk/sbom-attach and the report read them)
+rm -rf /var/lib/scratchmerge/vdb /var/lib/scratchmerge/prune-sizes
+mkdir -p /var/lib/scratchmerge/vdb/var/db/pkg
+[ ! -d var/db/pkg ] || cp -a var/db/pkg/. /var/lib/scratchmerge/vdb/var/db/pkg/
+find . -type f -exec stat -c '%s %n' {} + > /var/lib/scratchmerge/prune-sizes
+
 set -f
 for pattern in $SM_PRUNE; do
 	set +f
@@ -67,3 +74,6 @@ find . \( -name '*.so' -o -name '*.so.[0-9]*' \) \( -type f -o -type l \) | sed 
 	done
 note "ldconfig -r $ROOT_DIR"
 ldconfig -r "$ROOT_DIR"
+# ldconfig's aux-cache records the inodes and ctimes of this build's files:
+# a different image digest every build, and nothing needs it at run time
+rm -f var/cache/ldconfig/aux-cache

@@ -13,5 +13,11 @@ for a in $SM_UNMERGE; do
 done
 [ -n "$atoms" ] || exit 0
 note "unmerge$atoms"
+# the sizes of what goes, for `make images/NAME/report`
+mkdir -p /var/lib/scratchmerge
+# shellcheck disable=SC2086 # a list of atoms
+vdb --root "$ROOT_DIR" files --type obj $atoms | while IFS= read -r f; do
+	[ -f "$ROOT_DIR$f" ] && printf '%s %s\n' "$(stat -c %s "$ROOT_DIR$f")" "$f"
+done > /var/lib/scratchmerge/unmerge-sizes || true
 # shellcheck disable=SC2086 # a list of atoms
 vdb --root "$ROOT_DIR" unmerge $atoms

@@ -29,4 +29,26 @@ printf 'obj /%0100000d ef343b0931126a20f133d67c2b018a3b 1\n' 0 > var/db/pkg/dev-
 golden vdb-files-long-line   bash -c "$V files dev-util/tool | wc -c"
 bash -c "$V files app-misc/tool" > /dev/null 2> garbage.err
 golden vdb-files-garbage     bash -c "$V files app-misc/tool >/dev/null 2>&1; echo exit=\$?; grep -c 'CONTENTS:1: ' garbage.err"
+# hostile VDB entries: an out-of-range BUILD_TIME (gmtime() NULL), FIFOs
+# and a directory as package files (never opened: no hang), the unmerge
+# of another package with a FIFO CONTENTS elsewhere (fails, no hang)
+echo 99999999999999999 > var/db/pkg/sys-libs/glibc-2.39-r6/BUILD_TIME
+golden vdb-info-bad-time     $V info sys-libs/glibc
+rm var/db/pkg/dev-util/tool-2.0/SLOT && mkfifo var/db/pkg/dev-util/tool-2.0/SLOT
+rm var/db/pkg/app-misc/spaces-1.0/SLOT && mkdir var/db/pkg/app-misc/spaces-1.0/SLOT
+golden vdb-info-fifo         timeout 10 $V info dev-util/tool app-misc/spaces
+rm var/db/pkg/dev-util/tool-2.0/CONTENTS && mkfifo var/db/pkg/dev-util/tool-2.0/CONTENTS
+golden vdb-files-fifo        timeout 10 $V files dev-util/tool
+golden vdb-unmerge-garbage   $V unmerge dev-libs/icu
+cp "$TOP/tests/fixtures/vdb/var/db/pkg/app-misc/tool-1.0/CONTENTS" var/db/pkg/app-misc/tool-1.0/
+golden vdb-unmerge-fifo-elsewhere timeout 10 $V unmerge --dry-run dev-libs/icu
+# a real unmerge, CONFIG_PROTECT and FEATURES from the environment as
+# Portage would see them; -v prints what stays too
+mkdir -p r2/etc r2/var/db/pkg/app-misc/conf-1
+echo local > r2/etc/a.conf
+echo x > r2/etc/b.conf && touch -d @100 r2/etc/b.conf
+printf 'dir /etc\nobj /etc/a.conf 401b30e3b8b5d629635a5c613cdb7919 1\nobj /etc/b.conf 401b30e3b8b5d629635a5c613cdb7919 100\nobj /usr/bin/gone 401b30e3b8b5d629635a5c613cdb7919 1\n' \
+	> r2/var/db/pkg/app-misc/conf-1/CONTENTS
+golden vdb-unmerge-protect   env CONFIG_PROTECT=/etc FEATURES="sandbox unmerge-orphans" $BIN/vdb --root r2 unmerge -v app-misc/conf
+golden vdb-unmerge-after     bash -c "find r2 -mindepth 1 | sort"
 golden_summary

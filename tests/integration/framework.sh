@@ -9,25 +9,7 @@ if ! have docker; then
 	summary
 	exit
 fi
-"$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null || { echo "mkfixture failed"; exit 1; }
-
-IMG=$T_TMP/images
-OUT=$T_TMP/out
-cp -a "$TOP/tests/images" "$IMG"
-# the helpers are already built: reuse them rather than compile again
-mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
-# a make of its own: not the -s, -j or jobserver of a `make check` around us
-MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
-HELLO=$IMG/fx-hello
-
-# sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
-sm() {
-	"${MK[@]}" "$@" > "$T_TMP/last" 2>&1
-}
-# the stages that ran in the last make, for one image
-ran() {
-	sed -n "s/^>>> $1 \([a-z-]*\)$/\1/p" "$T_TMP/last" | paste -sd' '
-}
+framework_setup
 layer_list() {	# the files of the image archive's layer
 	local a=$OUT/fx-hello/image.tar m l
 	m=$(tar -xOf "$a" index.json | jq -r '.manifests[0].digest' | cut -d: -f2)
@@ -35,7 +17,6 @@ layer_list() {	# the files of the image archive's layer
 	tar -xOf "$a" "blobs/sha256/$l" | tar -tzf -
 }
 run_hello() { docker run --rm --network none scratchmerge-test/fx-hello:latest "$@" 2>&1; }
-ALL="portage world-rebuild emerge-root glibc unmerge prune scratch"
 
 # --- a cold build through all seven stages ---
 docker rmi -f scratchmerge-test/fx-hello:latest > /dev/null 2>&1
@@ -50,8 +31,10 @@ check "no headers, static libs, man pages or docs (but KEEP)" \
 check "KEEP kept its path" grep -qx usr/share/doc/glibc-fixture/README "$T_TMP/files"
 check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|usr/bin/extra' '$T_TMP/files'"
 check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
+check "ROOT has /var/cache/ldconfig (as a real glibc gives it) but not ldconfig's aux-cache" \
+	bash -c "grep -qx var/cache/ldconfig/ '$T_TMP/files' && ! grep -q aux-cache '$T_TMP/files'"
 check "the prune stage's snapshot is its stopped container" \
-	docker container inspect --format '{{.State.Status}}' scratchmerge.fx-hello.prune
+	docker container inspect --format '{{.State.Status}}' "$(snap fx-hello | tr / .).prune"
 check "ldconfig had nothing to complain about" bash -c "! grep -q 'is not an ELF file' '$OUT/fx-hello/prune.log'"
 check "RUNTIME_LIBS_FROM_BUILDER brought libgcc_s, not the compiler" bash -c \
 	"grep -q 'usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1' '$T_TMP/files' && ! grep -q 'usr/bin/gcc' '$T_TMP/files'"
@@ -72,10 +55,10 @@ check "the newly pruned path is gone" bash -c "! grep -q '^usr/share/hello/' '$T
 sm "$HELLO"
 expect "PRUNE back: prune and scratch again" "prune scratch" "$(ran fx-hello)"
 
-sm "$HELLO" FX_HELLO_USE=other-flags
+sm "$HELLO" "FX_HELLO_USE=-greeting static"
 expect "a USE change reruns from portage on" "$ALL" "$(ran fx-hello)"
 docker create --name sm-use-probe scratchmerge-test/fx-hello:latest > /dev/null
-expect "the new USE reached the image" "other-flags" \
+expect "the new USE reached the image (IUSE defaults, then USE)" "static" \
 	"$(docker cp sm-use-probe:/etc/hello-1.0-r1/use-flags - | tar -xOf - | xargs)"
 docker rm sm-use-probe > /dev/null
 sm "$HELLO"
@@ -108,8 +91,8 @@ check "the failure names image, stage and log" \
 check "... and shows the log's last lines" grep -q 'there are no ebuilds to satisfy "app-misc/nope"' "$T_TMP/last"
 check "... and the log file" grep -q "full log: $OUT/fx-hello/emerge-root.log" "$T_TMP/last"
 check "no stamp for the failed stage" test ! -e "$OUT/fx-hello/.stamp-emerge-root"
-check "no snapshot of the failed stage" bash -c "! docker image inspect scratchmerge/fx-hello:emerge-root >/dev/null 2>&1"
-check "no container left behind" bash -c "! docker ps -a --format '{{.Names}}' | grep -q scratchmerge-fx-hello"
+check "no snapshot of the failed stage" bash -c "! docker image inspect $(snap fx-hello):emerge-root >/dev/null 2>&1"
+expect "no container left behind" "" "$(containers fx-hello -a)"
 sm "$HELLO"
 expect "the fixed rerun resumes at the failed stage" "emerge-root glibc unmerge prune scratch" "$(ran fx-hello)"
 
@@ -132,25 +115,25 @@ expect "STAGE-redo reruns that stage and the ones after it" "unmerge prune scrat
 setsid env --default-signal=INT "${MK[@]}" "$HELLO" FX_HELLO_PACKAGES="app-misc/hello app-misc/slow" > "$T_TMP/int" 2>&1 &
 mpid=$!
 for _ in $(seq 60); do
-	docker ps --format '{{.Names}}' | grep -q scratchmerge-fx-hello-emerge-root && break
+	containers fx-hello | grep -q '\.emerge-root\.' && break
 	sleep 0.5
 done
-check "the slow stage is running" bash -c "docker ps --format '{{.Names}}' | grep -q scratchmerge-fx-hello-emerge-root"
+check "the slow stage is running" bash -c "docker ps --format '{{.Names}}' | grep -q '$(snap fx-hello | tr / .).emerge-root'"
 kill -INT -- -$mpid
 wait $mpid
 check "interrupted make reports it" grep -q "interrupted" "$T_TMP/int"
 sleep 1
-check "Ctrl-C leaves no container" bash -c "! docker ps -a --format '{{.Names}}' | grep -q scratchmerge-fx-hello"
+expect "Ctrl-C leaves no container" "" "$(containers fx-hello -a)"
 check "Ctrl-C leaves no stamp and no snapshot of the stage" \
-	bash -c "test ! -e '$OUT/fx-hello/.stamp-emerge-root' && ! docker image inspect scratchmerge/fx-hello:emerge-root >/dev/null 2>&1"
+	bash -c "test ! -e '$OUT/fx-hello/.stamp-emerge-root' && ! docker image inspect $(snap fx-hello):emerge-root >/dev/null 2>&1"
 
 # --- a clean rebuild gives the same digest ---
 sm "$HELLO"
 d1=$(cat "$OUT/fx-hello/digest")
 sm "$HELLO/clean"
 check "clean removes stamps and snapshots" bash -c \
-	"test ! -e '$OUT/fx-hello' && ! docker image inspect scratchmerge/fx-hello:portage >/dev/null 2>&1 &&
-	 ! docker container inspect scratchmerge.fx-hello.prune >/dev/null 2>&1"
+	"test ! -e '$OUT/fx-hello' && ! docker image inspect $(snap fx-hello):portage >/dev/null 2>&1 &&
+	 ! docker container inspect $(snap fx-hello | tr / .).prune >/dev/null 2>&1"
 sm "$HELLO"
 expect "a clean rebuild runs every stage" "$ALL" "$(ran fx-hello)"
 expect "a clean rebuild gives the same image digest" "$d1" "$(cat "$OUT/fx-hello/digest" 2>/dev/null)"

@@ -1,6 +1,6 @@
 # Integration-test helpers (sourced). A check is `check NAME CMD...` (passes
 # when CMD exits 0) or `expect NAME WANT GOT`. A missing tool is a visible
-# SKIP, never a silent pass; .ci/run installs every tool so CI never skips.
+# SKIP, never a silent pass; make check installs every tool so CI never skips.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 O=${O:-build}
@@ -55,3 +55,38 @@ summary() {
 
 T_TMP=$(mktemp -d /tmp/sm-it-XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT
+
+# framework_setup: a private copy of the fixture images and a build
+# directory for one test file (the helpers already built are reused), and
+# the functions the framework tests share. Needs docker.
+framework_setup() {
+	"$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null || { echo "mkfixture failed"; exit 1; }
+	IMG=$T_TMP/images
+	OUT=$T_TMP/out
+	cp -a "$TOP/tests/images" "$IMG"
+	mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
+	# a make of its own: not the -s, -j or jobserver of a `make check` around us
+	MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
+	HELLO=$IMG/fx-hello
+	ALL="portage world-rebuild emerge-root glibc unmerge prune scratch"
+}
+# sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
+sm() {
+	"${MK[@]}" "$@" > "$T_TMP/last" 2>&1
+}
+# ran IMAGE: the stages that ran in the last make, for one image
+ran() {
+	sed -n "s/^>>> $1 \([a-z-]*\)$/\1/p" "$T_TMP/last" | paste -sd' '
+}
+# snap IMAGE [OUT]: the snapshot repository of IMAGE in build directory OUT
+snap() {
+	echo "scratchmerge-$(cat "${2:-$OUT}/.sm-id" 2> /dev/null)/$1"
+}
+# containers IMAGE [docker ps flags]: names of IMAGE's stage containers
+# (work, not the kept prune snapshot) in this build directory
+containers() {
+	local i=$1
+	shift
+	docker ps "$@" --format '{{.Names}}' --filter "label=org.scratchmerge.owner=$(cat "$OUT/.sm-id" 2> /dev/null)/$i" \
+		--filter label=org.scratchmerge.role=work
+}

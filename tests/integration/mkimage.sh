@@ -45,6 +45,27 @@ check "a second run gives the same bytes" bash -c "$M --config image.yaml --root
 check "SOURCE_DATE_EPOCH defaults to the newest mtime" bash -c \
 	"$M --config image.yaml --rootfs root --tag $TAG --out sde.tar --source-date-epoch \$(stat -c %Y root/probe root/etc/motd root/data/probe-link | sort -n | tail -1) && cmp dir.tar sde.tar"
 
+# hostile input: exit 1, the entry named, no image written
+refused() {	# refused OUT PATTERN CMD...: CMD fails, says PATTERN, leaves no OUT
+	local out=$1 pat=$2
+	shift 2
+	! "$@" 2> refused.err && grep -q -- "$pat" refused.err && [ ! -e "$out" ] || { cat refused.err; return 1; }
+}
+mkdir -p chain/d1/d2/d3/d4/d5 victim/x/canary
+ln -s ../../../../.. chain/d1/d2/d3/d4/d5/up
+ln -s d1/d2/d3/d4/d5/up/../../../../../.. chain/x
+echo owned > victim/x/canary/victim
+tar -cf chain.tar -C chain . -C ../victim x/canary
+check "mkimage refuses a symlink chain out of the root" refused chain.out \
+	"'x': symlink target 'd1/d2/d3/d4/d5/up/../../../../../..' climbs above the image root" \
+	$M --config image.yaml --tar chain.tar --tag $TAG --out chain.out
+truncate -s 3G sparse && tar --sparse -cf sparse.tar sparse && rm sparse
+check "mkimage refuses a sparse tar entry" refused sparse.out "tar entry 'sparse': a sparse file" \
+	$M --config image.yaml --tar sparse.tar --tag $TAG --out sparse.out
+printf 'user: a\nuser: b\n' > dup.yaml
+check "mkimage refuses a duplicate key in image.yaml" refused dup.out "dup.yaml:2:1: duplicate key 'user'" \
+	$M --config dup.yaml --rootfs root --tag $TAG --out dup.out
+
 # every digest and size, recomputed
 mkdir lay && tar -C lay -xf dir.tar
 verify_digests() {

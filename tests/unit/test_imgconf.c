@@ -89,6 +89,83 @@ test_errors(void **state)
 	}
 }
 
+/* Hostile files: bounded before libyaml builds the document (100,000
+ * nested '[' took libyaml over 40 s; 200,000 aliases 625 MB), and the
+ * silent surprises (duplicate keys, a NUL cutting a string) are errors. */
+static void
+test_hostile(void **state)
+{
+	static const struct { const char *yaml, *err; } cases[] = {
+		{ "user: a\nuser: b\n", "image.yaml:2:1: duplicate key 'user'" },
+		{ "env:\n  A: 1\n  B: 2\n  A: 3\n", "image.yaml:4:3: duplicate key 'A'" },
+		{ "labels: {a: b, a: c}\n", "image.yaml:1:16: duplicate key 'a'" },
+		{ "cmd: [\"a\\0b\"]\n", "image.yaml:1:7: a string with a NUL character (\\0) in it is not allowed" },
+		{ "env: {\"A\\0B\": x}\n", "image.yaml:1:7: a string with a NUL character (\\0) in it is not allowed" },
+		{ "labels: {a: b}\nannotations: *l\n", "image.yaml:2:14: aliases (*l) are not supported; write the value out" },
+		{ "labels: &l {a: b}\n", "image.yaml:1:9: anchors (&l) are not supported; write the value out" },
+		{ "cmd: [a, &x b]\n", "image.yaml:1:10: anchors (&x) are not supported; write the value out" },
+		{ "user: a\n---\nuser: b\n", "image.yaml:2:1: a second YAML document; image.yaml holds one" },
+	};
+	struct imgconf c;
+	char err[512], *y, path[] = "/tmp/sm-imgconf-XXXXXX";
+	size_t n = 100000;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(parse(cases[i].yaml, &c, err), -1);
+		assert_string_equal(err, cases[i].err);
+	}
+	/* 100,000 nested lists: refused at level 65 (the root mapping is 1) */
+	y = malloc(2 * n + 16);
+	memcpy(y, "cmd: ", 5);
+	memset(y + 5, '[', n);
+	memset(y + 5 + n, ']', n);
+	strcpy(y + 5 + 2 * n, "\n");
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml:1:69: nested deeper than 64 levels");
+	/* 64 levels are fine (and then the wrong type for 'cmd') */
+	memset(y + 5, '[', 63);
+	memset(y + 5 + 63, ']', 63);
+	strcpy(y + 5 + 126, "\n");
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml:1:7: 'cmd' must be a string, got a list");
+	free(y);
+	/* billion laughs: each level ten aliases of the one before (refused
+	 * at the first anchor), and 45,000 anchors (7 to 14 s in libyaml's loader here) */
+	y = malloc(IMGCONF_MAX_SIZE);
+	strcpy(y, "labels: {l0: &a0 x}\nannotations:\n  x: [");
+	for (int i = 1; i < 10; i++)
+		sprintf(y + strlen(y), "&a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d],",
+			i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	strcat(y, "x]\n");
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
+	strcpy(y, "labels: {");
+	for (size_t k = 9, i = 0; i < 45000; i++)
+		k += sprintf(y + k, "k%zu: &a%zu v,", i, i);
+	strcat(y, "z: z}\n");
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
+	free(y);
+	/* over 1 MiB, even of comments: refused, in memory and from a file */
+	y = malloc(IMGCONF_MAX_SIZE + 2);
+	memset(y, '#', IMGCONF_MAX_SIZE + 1);
+	y[IMGCONF_MAX_SIZE + 1] = '\0';
+	assert_int_equal(parse(y, &c, err), -1);
+	assert_string_equal(err, "image.yaml: larger than 1024 KiB; refusing it");
+	assert_int_equal(parse(y + 1, &c, err), 0);	/* exactly 1 MiB is fine */
+	imgconf_free(&c);
+	assert_true((fd = mkstemp(path)) >= 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(write(fd, y, IMGCONF_MAX_SIZE), IMGCONF_MAX_SIZE);
+	close(fd);
+	assert_int_equal(imgconf_load(path, &c, err, sizeof(err)), -1);
+	assert_true(strstr(err, ": larger than 1024 KiB; refusing it") != NULL);
+	unlink(path);
+	free(y);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -107,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_empty_is_valid),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("imgconf", tests, NULL, NULL);

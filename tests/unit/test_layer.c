@@ -298,6 +298,277 @@ test_escapes_refused(void **state)
 	layer_free(&l);
 }
 
+/* A tree 2000 levels deep (the recursive walk, two 64 KiB buffers a
+ * level, overflowed the stack about 60 levels down), as rootfs and as
+ * overlay. Made with mkdirat relative to the parent: the path is ~4000
+ * bytes, beyond what one syscall on a full path from / accepts here. */
+static void
+test_deep_tree(void **state)
+{
+	struct fx *f = *state;
+	enum { DEPTH = 2000 };
+	char deep[4096];
+	struct buf b = { 0 };
+	struct layer l;
+	int fd;
+
+	snprintf(deep, sizeof(deep), "%s/deep", f->tmp);
+	assert_int_equal(mkdir(deep, 0755), 0);
+	fd = open(deep, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < DEPTH; i++) {
+		int sub;
+
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		assert_true(sub >= 0);
+		close(fd);
+		fd = sub;
+	}
+	close(openat(fd, "bottom", O_WRONLY | O_CREAT, 0644));
+	close(fd);
+	for (int overlay = 0; overlay < 2; overlay++) {
+		struct archive *a = archive_read_new();
+		struct archive_entry *e;
+		size_t n = 0, longest = 0;
+
+		layer_init(&l);
+		assert_int_equal(layer_add_dir(&l, deep, overlay), 0);
+		assert_int_equal(l.n, DEPTH + 1);
+		assert_int_equal(layer_sort(&l), 0);
+		b.n = 0;
+		assert_int_equal(layer_write(&l, 1500000000, collect, &b), 0);
+		layer_free(&l);
+		archive_read_support_format_tar(a);
+		assert_int_equal(archive_read_open_memory(a, b.p, b.n), ARCHIVE_OK);
+		while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+			size_t len = strlen(archive_entry_pathname(e));
+
+			n++;
+			longest = len > longest ? len : longest;
+		}
+		archive_read_free(a);
+		assert_int_equal(n, DEPTH + 1);
+		assert_int_equal(longest, 2 * DEPTH + strlen("bottom"));
+	}
+	free(b.p);
+}
+
+/* Write F->tmp/NAME.tar from SPEC: "d:path", "f:path", "l:path:target". */
+static int
+tar_of(struct fx *f, const char *name, const char *const *spec)
+{
+	char tarf[4096];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+
+	snprintf(tarf, sizeof(tarf), "%s/%s.tar", f->tmp, name);
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, tarf), ARCHIVE_OK);
+	for (; *spec; spec++) {
+		char *p = strdup(*spec + 2), *t = strchr(p, ':');
+
+		if (t)
+			*t++ = '\0';
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, p);
+		archive_entry_set_filetype(e, **spec == 'd' ? AE_IFDIR : **spec == 'l' ? AE_IFLNK : AE_IFREG);
+		archive_entry_set_perm(e, 0755);
+		if (t)
+			archive_entry_set_symlink(e, t);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		free(p);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+	return open(tarf, O_RDONLY);
+}
+
+/* layer_sort's verdict on the tar SPEC: 0, or -1 with EXPECT in the message */
+static void
+links(struct fx *f, const char *const *spec, const char *expect)
+{
+	struct layer l;
+	int fd = tar_of(f, "links", spec);
+
+	layer_init(&l);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp), 0);	/* each link alone is fine */
+	close(fd);
+	if (layer_sort(&l) != (expect ? -1 : 0))
+		fail_msg("layer_sort: '%s'", expect ? "accepted" : l.err);
+	if (expect && !strstr(l.err, expect))
+		fail_msg("'%s' does not say '%s'", l.err, expect);
+	layer_free(&l);
+}
+
+static void
+test_symlink_chains(void **state)
+{
+	struct fx *f = *state;
+	struct layer l;
+
+	/* the chain of the issue: each link's text stays inside, together
+	 * they climb out, and x/canary/victim would be written above the root */
+	links(f, (const char *const[]){ "d:d1", "d:d1/d2", "d:d1/d2/d3", "d:d1/d2/d3/d4", "d:d1/d2/d3/d4/d5",
+		"l:d1/d2/d3/d4/d5/up:../../../../..", "l:x:d1/d2/d3/d4/d5/up/../../../../../..",
+		"d:x/canary", "f:x/canary/victim", NULL },
+	      "'x': symlink target 'd1/d2/d3/d4/d5/up/../../../../../..' climbs above the image root "
+	      "(through the symlink 'd1/d2/d3/d4/d5/up'); refusing it");
+	/* entries beneath a symlink, with or without the directory between */
+	links(f, (const char *const[]){ "d:d1", "l:x:d1", "f:x/victim", NULL },
+	      "'x/victim': 'x' above it is a symlink in the layer, which an extractor would write through");
+	links(f, (const char *const[]){ "d:d1", "l:x:d1", "f:x/canary/victim", NULL },
+	      "'x/canary/victim': 'x' above it is a symlink in the layer");
+	/* through an absolute link, on from the root: still not above it */
+	links(f, (const char *const[]){ "d:a", "d:a/b", "l:a/b/abs:/etc", "l:y:a/b/abs/../../..", NULL },
+	      "'y': symlink target 'a/b/abs/../../..' climbs above the image root (through the symlink 'a/b/abs')");
+	/* loops: bounded */
+	links(f, (const char *const[]){ "l:a:b/x", "l:b:a/x", NULL }, "passes through more than 40 symlinks");
+	/* what real trees do stays accepted: merged /usr, links through links */
+	links(f, (const char *const[]){ "l:lib:usr/lib", "d:usr", "d:usr/lib", "l:usr/lib/libz.so:../../lib/libz.so.1",
+		"f:usr/lib/libz.so.1", "l:bin:usr/bin", "d:usr/bin", "l:usr/bin/sh:bash", "f:usr/bin/bash",
+		"l:sbin:/usr/bin", "l:usr/bin/x:../../sbin/sh", NULL }, NULL);
+	/* a link 1000 levels down to 1500 more: bounded work, refused */
+	{
+		char *spec = malloc(8000), *l5[] = { spec, NULL };
+		size_t k = 2;
+
+		memcpy(spec, "l:", 2);
+		for (int i = 0; i < 1000; i++, k += 2)
+			memcpy(spec + k, "d/", 2);
+		memcpy(spec + k, "l:", 2);
+		for (k += 2; k < 2 + 2000 + 2 + 3000; k += 2)
+			memcpy(spec + k, "a/", 2);
+		spec[k - 1] = '\0';
+		links(f, (const char *const *)l5, "takes more than 256 KiB of path to resolve");
+		free(spec);
+	}
+	/* no target longer than a symlink can hold (bounds the resolution) */
+	{
+		char *spec = malloc(5000), *l5[] = { spec, NULL };
+		int fd;
+
+		memcpy(spec, "l:long:", 7);
+		memset(spec + 7, 'a', 4200);
+		spec[4207] = '\0';
+		fd = tar_of(f, "long", (const char *const *)l5);
+		layer_init(&l);
+		assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+		assert_non_null(strstr(l.err, "tar entry 'long': symlink target longer than 4095 bytes"));
+		layer_free(&l);
+		close(fd);
+		free(spec);
+	}
+	/* an overlay that turns a directory of the rootfs into a symlink */
+	assert_int_equal(tu_sh("mkdir -p '%s/ov2' && ln -s usr/bin '%s/ov2/a'", f->tmp, f->tmp), 0);
+	layer_init(&l);
+	assert_int_equal(layer_add_dir(&l, f->root, 0), 0);
+	{
+		char ov[4096];
+
+		snprintf(ov, sizeof(ov), "%s/ov2", f->tmp);
+		assert_int_equal(layer_add_dir(&l, ov, 1), 0);
+	}
+	assert_int_equal(layer_sort(&l), -1);
+	assert_non_null(strstr(l.err, "'a/b': 'a' above it is a symlink in the layer"));
+	layer_free(&l);
+}
+
+/* Only tar, with in-process filters: zip, 7z, iso9660 and cpio are
+ * refused, and lzop (an external program here) is never run. */
+static void
+test_tar_only(void **state)
+{
+	struct fx *f = *state;
+	static const struct { const char *name; int (*set)(struct archive *); } formats[] = {
+		{ "zip", archive_write_set_format_zip },
+		{ "7z", archive_write_set_format_7zip },
+		{ "iso", archive_write_set_format_iso9660 },
+		{ "cpio", archive_write_set_format_cpio_newc },
+	};
+	static const char lzo[64] = "\x89LZO\0\r\n\x1a\n\x10\x30\x20\x60\x09\x40\x01\x05\x03\x00\x00\x01";
+	char path[4096], marker[4096], *oldpath;
+	struct layer l;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(*formats); i++) {
+		struct archive *a = archive_write_new();
+		struct archive_entry *e = archive_entry_new();
+
+		snprintf(path, sizeof(path), "%s/in.%s", f->tmp, formats[i].name);
+		assert_int_equal(formats[i].set(a), ARCHIVE_OK);
+		assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+		archive_entry_set_pathname(e, "file");
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, 5);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, "hello", 5), 5);
+		assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+		archive_write_free(a);
+		archive_entry_free(e);
+		fd = open(path, O_RDONLY);
+		layer_init(&l);
+		if (layer_add_tar(&l, fd, f->tmp) != -1)
+			fail_msg("%s: accepted, %zu entries", formats[i].name, l.n);
+		if (!strstr(l.err, "not a tar archive") ||
+		    !strstr(l.err, "ustar, pax or GNU; uncompressed, gzip, bzip2, xz, zstd)"))
+			fail_msg("%s: '%s'", formats[i].name, l.err);
+		close(fd);
+		layer_free(&l);
+	}
+	/* a fake lzop first on PATH would leave a marker if it ran */
+	snprintf(marker, sizeof(marker), "%s/lzop-ran", f->tmp);
+	assert_int_equal(tu_sh("mkdir '%s/bin' && printf '#!/bin/sh\\ntouch %s\\ncat >/dev/null\\n' > '%s/bin/lzop' && "
+			       "chmod +x '%s/bin/lzop'", f->tmp, marker, f->tmp, f->tmp), 0);
+	snprintf(path, sizeof(path), "%s/in.tar.lzo", f->tmp);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	assert_int_equal(write(fd, lzo, sizeof(lzo)), sizeof(lzo));
+	lseek(fd, 0, SEEK_SET);
+	oldpath = strdup(getenv("PATH"));
+	snprintf(path, sizeof(path), "%s/bin:%s", f->tmp, oldpath);
+	setenv("PATH", path, 1);
+	layer_init(&l);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+	setenv("PATH", oldpath, 1);
+	free(oldpath);
+	close(fd);
+	assert_non_null(strstr(l.err, "not a tar archive"));
+	layer_free(&l);
+	assert_int_equal(access(marker, F_OK), -1);
+}
+
+/* A sparse entry declaring 3 GiB in a tar of a few KiB: refused before any
+ * of it is spooled (GNU and pax sparse formats). */
+static void
+test_sparse_refused(void **state)
+{
+	struct fx *f = *state;
+	static const char *const fmts[] = { "gnu", "posix" };
+
+	assert_int_equal(tu_sh("cd '%s' && truncate -s 3G big && printf data | dd of=big bs=1 seek=1048576 conv=notrunc status=none",
+			       f->tmp), 0);
+	for (size_t i = 0; i < 2; i++) {
+		char tarf[4096];
+		struct layer l;
+		struct stat st;
+		int fd;
+
+		snprintf(tarf, sizeof(tarf), "%s/sparse-%s.tar", f->tmp, fmts[i]);
+		assert_int_equal(tu_sh("tar --sparse --format=%s -C '%s' -cf '%s' big", fmts[i], f->tmp, tarf), 0);
+		assert_int_equal(stat(tarf, &st), 0);
+		assert_true(st.st_size < 64 * 1024);
+		fd = open(tarf, O_RDONLY);
+		layer_init(&l);
+		assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+		if (!strstr(l.err, "tar entry 'big': a sparse file (declared size 3221225472 bytes); sparse entries are not supported"))
+			fail_msg("%s: '%s'", fmts[i], l.err);
+		assert_true(l.spoolsize < 1024 * 1024);
+		close(fd);
+		layer_free(&l);
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +578,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escapes_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tar_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("layer", tests, NULL, NULL);
 }

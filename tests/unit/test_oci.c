@@ -42,6 +42,24 @@ hex(const void *p, size_t n, char out[65])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+/* an image of an 11-byte "layer" in LFD */
+static void
+fake_image(struct oci_image *img, int lfd, const char **tags, int ntags)
+{
+	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
+	img->layerfd = lfd;
+	img->layer_size = 11;
+	hex("layer-bytes", 11, img->layer_digest);
+	hex("uncompressed", 12, img->diff_id);
+	img->layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+	img->runtime = json_pack("{s:[s]}", "Cmd", "x");
+	img->annotations = json_object();
+	img->arch = "amd64";
+	img->created = 1700000000;
+	img->tags = tags;
+	img->ntags = ntags;
+}
+
 static void
 test_archive_digests(void **state)
 {
@@ -56,18 +74,7 @@ test_archive_digests(void **state)
 	(void)state;
 	unlink(name);
 	unlink(lname);
-	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
-	img.layerfd = lfd;
-	img.layer_size = 11;
-	hex("layer-bytes", 11, img.layer_digest);
-	hex("uncompressed", 12, img.diff_id);
-	img.layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
-	img.runtime = json_pack("{s:[s]}", "Cmd", "x");
-	img.annotations = json_object();
-	img.arch = "amd64";
-	img.created = 1700000000;
-	img.tags = tags;
-	img.ntags = 2;
+	fake_image(&img, lfd, tags, 2);
 	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
 
 	a = archive_read_new();
@@ -95,7 +102,7 @@ test_archive_digests(void **state)
 		} else if (!strcmp(p, "oci-layout")) {
 			assert_string_equal(buf, "{\"imageLayoutVersion\":\"1.0.0\"}");
 		}
-		if (!strcmp(p + 13, img.config_digest))
+		if (!strncmp(p, "blobs/sha256/", 13) && !strcmp(p + 13, img.config_digest))
 			assert_non_null(strstr(buf, "\"created\":\"2023-11-14T22:13:20Z\""));
 		free(buf);
 	}
@@ -107,12 +114,82 @@ test_archive_digests(void **state)
 	close(lfd);
 }
 
+/* oci_attach: the artifact is added, every blob named by its digest, the
+ * entries still sorted, the image manifest and manifest.json unchanged */
+static void
+test_attach(void **state)
+{
+	char name[] = "/tmp/sm-oci-XXXXXX", out[] = "/tmp/sm-oci-att-XXXXXX", lname[] = "/tmp/sm-oci-layer-XXXXXX";
+	int fd = mkstemp(name), ofd = mkstemp(out), lfd = mkstemp(lname), blobs = 0, fd2;
+	const char *tags[] = { "a:1" };
+	struct oci_image img = { 0 };
+	struct archive *a;
+	struct archive_entry *e;
+	char err[256], digest[65], prev[256] = "", *index = NULL;
+
+	(void)state;
+	unlink(lname);
+	fake_image(&img, lfd, tags, 1);
+	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
+	close(fd);
+	assert_int_equal(oci_attach(name, ofd, "{\"sbom\":1}", 10, "application/spdx+json", "sbom.spdx.json", "sbom",
+				    digest, err, sizeof(err)), 0);
+
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	lseek(ofd, 0, SEEK_SET);
+	assert_int_equal(archive_read_open_fd(a, ofd, 4096), ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+		size_t n = archive_entry_size(e);
+		char *buf = malloc(n + 1), h[65];
+
+		assert_true(strcmp(prev, p) < 0);	/* sorted, as oci_write writes them */
+		snprintf(prev, sizeof(prev), "%s", p);
+		assert_int_equal(archive_read_data(a, buf, n), n);
+		buf[n] = '\0';
+		if (!strncmp(p, "blobs/sha256/", 13) && p[13]) {
+			hex(buf, n, h);
+			assert_string_equal(h, p + 13);
+			blobs++;
+			if (!strcmp(p + 13, digest)) {	/* the artifact manifest */
+				assert_non_null(strstr(buf, "\"artifactType\":\"application/spdx+json\""));
+				assert_non_null(strstr(buf, "\"subject\":{\"digest\":\"sha256:"));
+				assert_non_null(strstr(buf, img.manifest_digest));
+			}
+		} else if (!strcmp(p, "index.json")) {
+			index = strdup(buf);
+		}
+		free(buf);
+	}
+	archive_read_free(a);
+	assert_int_equal(blobs, 6);	/* config, layer, manifest + the SBOM, empty config, its manifest */
+	assert_non_null(index);
+	assert_non_null(strstr(index, img.manifest_digest));
+	assert_non_null(strstr(index, digest));
+	assert_non_null(strstr(index, "\"org.opencontainers.image.ref.name\":\"sbom\""));
+	free(index);
+
+	/* a second SBOM under the same name is refused */
+	fd2 = open("/dev/null", O_WRONLY);
+	assert_int_equal(oci_attach(out, fd2, "x", 1, "application/spdx+json", NULL, "sbom", digest, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "already has an artifact named sbom"));
+	close(fd2);
+	unlink(name);
+	unlink(out);
+	close(ofd);
+	close(lfd);
+	json_decref(img.runtime);
+	json_decref(img.annotations);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_archive_digests),
+		cmocka_unit_test(test_attach),
 	};
 	return cmocka_run_group_tests_name("oci", tests, NULL, NULL);
 }

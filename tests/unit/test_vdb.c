@@ -1,7 +1,10 @@
 /* vdb: the walker, atoms, per-field and metadata fields, CONTENTS walks,
  * the soname closure. Runs on a copy of tests/fixtures/vdb. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 
 #include "testutil.h"
 #include "../../helpers/lib/vdb.h"
@@ -51,6 +54,11 @@ test_walk(void **state)
 		assert_string_equal(f->db.pkgs[i].atom, want[i]);
 	assert_string_equal(f->db.pkgs[7].pn, "gcc");
 	assert_string_equal(f->db.pkgs[2].pn, "php");
+	/* a stray file and a symlink to a package are not packages */
+	assert_int_equal(tu_sh("cd '%s/var/db/pkg/dev-libs' && touch stray-1.0 && ln -s icu-74.2 link-1.0", f->root), 0);
+	vdb_close(&f->db);
+	assert_int_equal(vdb_open(&f->db, f->root), 0);
+	assert_int_equal(f->db.npkgs, sizeof(want) / sizeof(*want));
 }
 
 static void
@@ -110,6 +118,15 @@ test_resolve(void **state)
 	assert_int_equal(vdb_resolve(&f->db, "coreutils", &m, &other), -1);	/* -MERGING- */
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(vdb_resolve(&f->db, "dev-lang/ph", &m, &other), -1);
+	/* a category that is a prefix of another, a PF alone, CAT/PN */
+	assert_int_equal(vdb_resolve(&f->db, "dev-l/php", &m, &other), -1);
+	assert_int_equal(vdb_resolve(&f->db, "dev-lang-x/php", &m, &other), -1);
+	assert_int_equal(vdb_resolve(&f->db, "icu-74.2", &m, &other), 1);
+	assert_string_equal(m[0]->atom, "dev-libs/icu-74.2");
+	free(m);
+	assert_int_equal(vdb_resolve(&f->db, "dev-util/tool", &m, &other), 1);
+	assert_string_equal(m[0]->atom, "dev-util/tool-2.0");
+	free(m);
 }
 
 static struct vdb_pkg *
@@ -215,6 +232,80 @@ test_contents_malformed(void **state)
 	assert_int_equal(s.n, 1);
 }
 
+/* A FIFO (or socket, device, directory) planted as a package file is
+ * never opened for reading: no hang, an error (fields, CONTENTS) or
+ * absent (metadata). alarm() turns a hang into a failure. */
+static void
+test_nonregular_files(void **state)
+{
+	struct fx *f = *state;
+	struct seen s = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *why = NULL;
+	size_t line;
+	char *v;
+	int sk;
+
+	alarm(20);
+	assert_int_equal(tu_sh("cd '%s/var/db/pkg' && rm app-misc/tool-1.0/CONTENTS app-misc/tool-1.0/SLOT"
+			       " && mkfifo app-misc/tool-1.0/CONTENTS app-misc/tool-1.0/SLOT"
+			       " && rm dev-util/tool-2.0/SLOT && mkdir dev-util/tool-2.0/SLOT && mkfifo dev-libs/metaonly-1.0/LICENSE"
+			       " && touch -d @1700000010.123456789 dev-libs/metaonly-1.0", f->root), 0);
+	assert_int_equal(vdb_field(pkg(f, "app-misc/tool-1.0"), "SLOT", &v), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(vdb_field(pkg(f, "dev-util/tool-2.0"), "SLOT", &v), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(vdb_field(pkg(f, "dev-libs/metaonly-1.0"), "LICENSE", &v), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(vdb_contents(pkg(f, "app-misc/tool-1.0"), count_cb, &s, &line, &why), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(line, 0);
+	assert_string_equal(why, "not a regular file");
+	/* a socket as SLOT */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/var/db/pkg/sys-libs/glibc-2.39-r6/USE", f->root);
+	assert_int_equal(tu_sh("rm '%s'", sa.sun_path), 0);
+	assert_true((sk = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	if (strlen(sa.sun_path) < sizeof(sa.sun_path) - 1) {
+		assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(vdb_field(pkg(f, "sys-libs/glibc-2.39-r6"), "USE", &v), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	close(sk);
+	/* a FIFO as the metadata file: absent */
+	assert_int_equal(tu_sh("cd '%s/var/db/pkg/dev-libs/metaonly-1.0' && rm metadata LICENSE && mkfifo metadata"
+			       " && touch -d @1700000010.123456789 .", f->root), 0);
+	assert_int_equal(vdb_field(pkg(f, "dev-libs/metaonly-1.0"), "SLOT", &v), -1);
+	assert_int_equal(errno, ENOENT);
+	alarm(0);
+}
+
+/* vdb_meta_valid / vdb_meta_get never read past LEN (a fuzz find on a
+ * buffer ending in the #dir_mtime digits: strspn ran off its end). */
+static void
+test_meta_buffer(void **state)
+{
+	static const char text[] = "#format=1\nSLOT=0/1\nUSE=a\\\\b\\nc\n#dir_mtime=1700000010123456789";
+	size_t n = sizeof(text) - 1;
+	char *buf = malloc(n), *v;
+
+	(void)state;
+	memcpy(buf, text, n);	/* no NUL after it */
+	assert_int_equal(vdb_meta_valid(buf, n, 1700000010123456789LL), 1);
+	assert_int_equal(vdb_meta_valid(buf, n, 1700000010123456788LL), 0);
+	assert_int_equal(vdb_meta_valid(buf, n - 1, 170000001012345678LL), 1);
+	assert_int_equal(vdb_meta_get(buf, n, "USE", &v), 0);
+	assert_string_equal(v, "a\\b\nc");
+	free(v);
+	assert_int_equal(vdb_meta_get(buf, n, "SLOT", &v), 0);
+	assert_string_equal(v, "0/1");
+	free(v);
+	assert_int_equal(vdb_meta_get(buf, n, "dir_mtime", &v), -1);
+	assert_int_equal(vdb_meta_get(buf, n - 1, "#format", &v), -1);
+	assert_int_equal(vdb_meta_valid(buf, 11, 0), 0);
+	assert_int_equal(vdb_meta_valid("#format=1\n#dir_mtime=99999999999999999999", 41, 0), 0);
+	free(buf);
+}
+
 struct missing {
 	int n;
 	char what[256];
@@ -273,6 +364,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_contents_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contents_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_needs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonregular_files, setup, teardown),
+		cmocka_unit_test(test_meta_buffer),
 	};
 	return cmocka_run_group_tests_name("vdb", tests, NULL, NULL);
 }

@@ -1,0 +1,48 @@
+# deps.mk: the Debian packages each goal needs, and the guard that gets
+# them before anything runs: while make reads the Makefiles (so before the
+# first compile and before mk/base-ids asks the engine), mk/deps installs
+# the missing ones as root with apt, or stops with their list and the
+# command that installs them. $(O)/.deps records what was found, so the
+# next make reads one small file and forks nothing.
+
+DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev \
+	libssl-dev libyaml-dev libjansson-dev
+# docker-ce (Docker's own packages) does as well as Debian's docker.io.
+# clang + libclang-rt-dev: libFuzzer (the fuzz smoke of make check, make
+# fuzz); libclang-rt is only a Recommends of clang, not installed here.
+# docker-registry: the push test's registry. (npm, for the SBOM schema
+# validator, is not listed: Debian's npm conflicts with a Node.js installed
+# from elsewhere, and any npm will do.)
+DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
+	clang libclang-rt-dev docker-registry
+DEB_BENCH := pigz zstd rsync hyperfine time python3
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
+# make images/NAME needs one engine, either
+DEB_ENGINE := docker.io|docker-ce|podman
+
+# $(call deps-of,GOAL): the packages a goal needs
+deps-of = $(strip \
+	$(if $(filter help clean deps %/clean,$(1)),, \
+	$(if $(filter check check-integration,$(1)),$(DEB_BUILD) $(DEB_TEST), \
+	$(if $(filter check-unit,$(1)),$(DEB_BUILD) libcmocka-dev, \
+	$(if $(filter bench,$(1)),$(DEB_PACKAGES), \
+	$(if $(filter helpers $(O)/%,$(1)),$(DEB_BUILD), \
+	$(DEB_BUILD) $(DEB_ENGINE)))))))
+DEPS_WANT := $(sort $(foreach g,$(MAKECMDGOALS),$(call deps-of,$(g))))
+DEPS_STAMP := $(O)/.deps
+DEPS_MISSING := $(filter-out $(if $(wildcard $(DEPS_STAMP)),$(file <$(DEPS_STAMP))),$(DEPS_WANT))
+ifneq ($(DEPS_MISSING),)
+# make -n / -q: check, never install
+ifneq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
+DEPS_MODE := --check-only
+endif
+ifeq ($(shell $(TOP)/mk/deps $(DEPS_MODE) $(DEPS_STAMP) $(foreach p,$(DEPS_WANT),'$(p)') >&2 || echo FAILED),FAILED)
+$(error scratchmerge: missing dependencies (above); nothing was built)
+endif
+endif
+
+## deps              install the build, test and benchmark dependencies (Debian/Ubuntu, as root;
+##                   `make check`, `make images/NAME` and `make bench` do it themselves)
+deps:
+	$(Q)$(TOP)/mk/deps --install $(DEPS_STAMP) $(foreach p,$(DEB_PACKAGES),'$(p)')
+PHONY += deps

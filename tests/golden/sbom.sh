@@ -1,0 +1,62 @@
+# Golden tests for `sbom`: the SPDX document, verify and the report on a
+# small image made here from tests/fixtures/sbom (a VDB in the real format:
+# LICENSE with USE-conditional and || groups, IUSE, NEEDED.ELF.2, PROVIDES).
+. "$(dirname "$0")/lib.sh"
+umask 022
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+cd "$w"
+# the image's root: hello, zlib through the lib64 -> usr/lib64 symlink, a
+# setuid file, a file no package owns; glibc's file and zlib's header are
+# not there (pruned), app-doc/pruned has nothing left
+mkdir -p root/usr/bin root/usr/lib64 root/etc
+ln -s usr/lib64 root/lib64
+printf 'hello\n' > root/usr/bin/hello
+printf 'data\n' > root/usr/bin/tool
+chmod 4755 root/usr/bin/tool
+printf 'libz\n' > root/usr/lib64/libz.so.1.3
+ln -s libz.so.1.3 root/usr/lib64/libz.so.1
+printf 'libc\n' > root/usr/lib64/libc.so.6
+printf 'cache' > root/etc/ld.so.cache
+ln root/usr/bin/hello root/usr/bin/hello-again
+printf 'entrypoint: [hello]\nenv: {PATH: /usr/bin}\n' > image.yaml
+M() { "$BIN/mkimage" --config image.yaml --rootfs root --tag fx-sbom:1 --source-date-epoch 1700000000 "$@"; }
+M --out image.tar > /dev/null
+S="$BIN/sbom"
+SPDX=(spdx --image image.tar --vdb "$TOP/tests/fixtures/sbom/vdb" --name fx-sbom --from-builder sys-libs/glibc)
+
+golden sbom-spdx        "$S" "${SPDX[@]}"
+"$S" "${SPDX[@]}" --out sbom.json
+golden sbom-verify-ok   "$S" verify --image image.tar sbom.json
+# the same root and VDB twice: the same bytes
+"$S" "${SPDX[@]}" --out again.json
+golden sbom-reproducible cmp sbom.json again.json
+# a file no package owns and the SBOM does not declare
+printf 'sneaked in\n' > root/usr/bin/sneaky
+M --out extra.tar > /dev/null
+golden sbom-verify-extra-file "$S" verify --image extra.tar sbom.json
+rm root/usr/bin/sneaky
+# a package the SBOM lists whose files are not in the image
+rm root/usr/bin/tool
+M --out less.tar > /dev/null
+golden sbom-verify-missing-pkg "$S" verify --image less.tar sbom.json
+# a changed file
+printf 'data\n' > root/usr/bin/tool && chmod 4755 root/usr/bin/tool
+printf 'hello, changed\n' > root/usr/bin/hello
+M --out changed.tar > /dev/null
+golden sbom-verify-changed "$S" verify --image changed.tar sbom.json
+printf 'pruned /usr/share/doc\npruned /usr/include\npruned /lib64/libz.a\nnoise\n' > prune.log
+printf '100 ./usr/share/doc/pruned/README\n20 ./usr/include/zlib.h\n7 ./usr/lib64/libz.a\n5 ./usr/bin/hello\n' > prune.sizes
+printf '>>> unmerge app-misc/extra\n<<<          obj /usr/bin/extra\n<<<          dir /usr/bin\n--- !md5     obj /usr/bin/kept\n' > unmerge.log
+printf '300 /usr/bin/extra\n' > unmerge.sizes
+golden sbom-report "$S" report --image image.tar --vdb "$TOP/tests/fixtures/sbom/vdb" --name fx-sbom \
+	--from-builder sys-libs/glibc --prune-log prune.log --prune-sizes prune.sizes \
+	--unmerge-log unmerge.log --unmerge-sizes unmerge.sizes --json report.json
+golden sbom-report-json cat report.json
+# a package whose file the config names (in an env value) is needed
+printf 'entrypoint: [hello]\nenv: {PATH: /usr/bin, TOOL: "/usr/bin/tool:/nope"}\n' > env.yaml
+"$BIN/mkimage" --config env.yaml --rootfs root --tag fx-sbom:1 --source-date-epoch 1700000000 --out env.tar > /dev/null
+golden sbom-report-env-names-a-file bash -c "'$S' report --image env.tar --vdb '$TOP/tests/fixtures/sbom/vdb' --name fx-sbom | sed -n '/^what the config runs/,\$p'"
+golden sbom-bad-license bash -c "echo 'GPL-2 || MIT' > '$w/LICENSE' && cp -a '$TOP/tests/fixtures/sbom/vdb' '$w/bad' && cp '$w/LICENSE' '$w/bad/var/db/pkg/app-misc/tool-2.0/LICENSE' && '$S' spdx --image image.tar --vdb '$w/bad' --name x"
+golden sbom-usage       "$S" frobnicate
+golden_summary
