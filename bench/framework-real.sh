@@ -107,6 +107,10 @@ dfclean="docker rmi -f bench/fx-df > /dev/null 2>&1; docker image prune -f > /de
 # --- cold builds; the last run of each is the one whose storage counts ---
 # (every run starts from nothing: the prepare step removes the previous
 # run's images and the dangling ones; the builder images stay, as stage3 would)
+# one build first: the tree volume (mk/portage-tree, once per tree image)
+# stays across clean, as the builder images do; its first copy is timed below
+echo "bench: a first build (the tree volume)"
+$MK "$H" > /dev/null
 bash -c "$smclean; $dfclean"
 s0=$(store)
 echo "bench: cold builds"
@@ -114,12 +118,13 @@ hf fwr-sm-cold "$COLD_RUNS" "$smclean" "$MK $H"
 s_sm=$(store)
 layers=()
 prev=$builder_size
+snap=scratchmerge-$(cat "$OUT/.sm-id")/fx-hello
 for s in portage world-rebuild emerge-root glibc unmerge; do
-	sz=$(docker image inspect --format '{{.Size}}' "scratchmerge/fx-hello:$s")
+	sz=$(docker image inspect --format '{{.Size}}' "$snap:$s" 2> /dev/null) || continue
 	layers+=("$s +$(mib $((sz - prev)))")
 	prev=$sz
 done
-prune_rw=$(docker ps -a -s --filter name=scratchmerge.fx-hello.prune --format '{{.Size}}')
+prune_rw=$(docker ps -a -s --filter name=fx-hello.prune --format '{{.Size}}')
 layers+=("prune: a stopped container of $prune_rw")
 hf fwr-df-cold "$COLD_RUNS" "$dfclean" "$DF --no-cache"
 s_df=$(store)
@@ -146,14 +151,15 @@ df_run=$(docker run --rm --network none bench/fx-df 2>&1)
 echo "bench: the no-op's parts"
 hf fwr-baseids "$PART_RUNS" "" "$TOP/mk/base-ids $STAGE3 $PORTAGE"
 hf fwr-inspect "$PART_RUNS" "" "docker image inspect --format '{{.Id}}' $STAGE3 $PORTAGE"
-hf fwr-facts "$PART_RUNS" "" "$TOP/mk/image-facts $H"
+hf fwr-facts "$PART_RUNS" "" "$TOP/mk/image-facts --cache $OUT/.facts $H"
 # the same make with the engine answering from a file (a `docker` first in
 # PATH that prints the IDs): the no-op without the engine call
 mkdir -p "$W/fake"
 {
 	echo '#!/bin/sh'
 	echo 'for a; do case $a in'
-	for i in "$STAGE3" "$PORTAGE"; do echo "$i) echo $(docker image inspect --format '{{.Id}}' "$i") ;;"; done
+	for i in "$STAGE3" "$PORTAGE"; do echo "$i) echo $(docker image inspect --format '{{.Id}} {{.GraphDriver.Name}}' "$i") ;;"; done
+	echo "info) echo $(docker info --format '{{.ServerVersion}} {{.Driver}}'); exit ;;"
 	echo 'esac; done'
 } > "$W/fake/docker"
 chmod +x "$W/fake/docker"
@@ -203,6 +209,10 @@ timed() {	# timed LABEL MAKE-ARGS...: one instrumented make, its log in $W/LABEL
 	mv "$W/calls.log" "$W/$label.log"
 }
 bash -c "$smclean"
+docker volume ls -q --filter name=scratchmerge-tree- | xargs -r docker volume rm > /dev/null
+timed first "$H"
+volumes=$(du -sx --block-size=1 "$DATA/volumes" | cut -f1)
+bash -c "$smclean"
 timed cold "$H"
 bump_n=$(($(cat "$W/n") + 1))
 timed prune "$H" "FX_HELLO_PRUNE=\$(DEFAULT_PRUNE) /opt/n$bump_n"
@@ -220,6 +230,7 @@ report "| the image runs: \`docker run\` prints | $sm_run | $df_run | |"
 report "| docker storage used by one built image (du of overlay2/ before and after a cold build) | $(mib "$grow_sm") MiB ($(pct "$grow_sm") of the builder) | $(mib "$grow_df") MiB ($(pct "$grow_df")) | |"
 report
 report "scratchmerge's storage by stage (image size over the previous stage's, MiB): $(printf '%s; ' "${layers[@]}")"
+report "The tree volume (mk/portage-tree: one per tree image, shared by every image built from it, kept by clean): $(mib "$volumes") MiB in volumes/."
 report "After all the runs above (both images built): overlay2/ holds $(mib $((s_after - s0))) MiB more than before the first build, $dangling dangling images."
 report
 report "### Where the no-op goes ($PART_RUNS runs each)"
@@ -230,15 +241,15 @@ report "| \`make images/fx-hello\` (no-op) | $(med fwr-sm-noop) |"
 report "| the same make, the engine answering from a file (no engine call) | $(med fwr-noengine) |"
 report "| \`mk/base-ids STAGE3 PORTAGE\` alone (parse time) | $(med fwr-baseids) |"
 report "| \`docker image inspect --format {{.Id}} STAGE3 PORTAGE\` alone | $(med fwr-inspect) |"
-report "| \`mk/image-facts DIR\` alone (parse time) | $(med fwr-facts) |"
+report "| \`mk/image-facts --cache O/.facts DIR\` alone (parse time) | $(med fwr-facts) |"
 report
 report "The no-op runs $procs processes (strace -f, execve). The engine call is $(awk -v a="$(cat "$WORK/fwr-sm-noop.median")" -v b="$(cat "$WORK/fwr-noengine.median")" 'BEGIN { printf "%.0f%%", 100 * (a - b) / a }') of it."
 report
 report "### The framework's own cost per stage (one instrumented run; s)"
 report
-report "Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of prune to the end of make); script: the container's StartedAt to FinishedAt (\`docker inspect\`); overhead: wall minus script, then the engine calls that make it up."
+report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of prune to the end of make); script: the container's StartedAt to FinishedAt (\`docker inspect\`); overhead: wall minus script, then the engine calls that make it up."
 report
-for l in cold prune noop; do
+for l in first cold prune noop; do
 	report "#### $l"
 	report
 	breakdown "$l" >> "$REPORT"
