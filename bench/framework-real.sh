@@ -40,7 +40,7 @@ fi
 docker version > /dev/null 2>&1 || { tail "$RD/log"; echo "bench: the private dockerd did not start" >&2; exit 1; }
 [ "$(docker info --format '{{.Driver}}')" = overlay2 ] || { echo "bench: the private dockerd is not on overlay2 (see $RD/log)" >&2; exit 1; }
 finish() {
-	cp "$H/image.yaml.orig" "$H/image.yaml" 2> /dev/null
+	[ -z "${H:-}" ] || cp "$H/image.yaml.orig" "$H/image.yaml" 2> /dev/null
 	if [ "${BENCH_REAL_KEEP:-0}" = 1 ]; then
 		echo "bench: kept the engine (DOCKER_HOST=$DOCKER_HOST, pid $(cat "$RD/pid"))"
 		return

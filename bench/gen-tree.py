@@ -95,7 +95,7 @@ LANGS = ["de", "fr", "es", "it", "ja", "pt_BR", "ru", "zh_CN", "nl", "pl", "sv",
 
 
 def builder():
-    npkg = 300
+    npkg = max(1, min(300, nfiles // 40))	# 12 VDB files each
     weights = [rnd.lognormvariate(0, 1.3) for _ in range(npkg)]
     # files per package (VDB files aside), summing to nfiles
     vdb_files = 12
