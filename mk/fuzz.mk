@@ -13,7 +13,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 # no clang: `make check` skips the fuzz build (tests/run fuzz reports it)
 FUZZ_CHECK_BINS := $(if $(shell command -v $(FUZZ_CC)),$(FUZZ_BINS))
 
-$(O)/fuzz/obj/%.o: helpers/%.c | $(O)/.deps-ok
+$(O)/fuzz/obj/%.o: helpers/%.c
 	$(call msg,FUZZCC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(HELPER_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<

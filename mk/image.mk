@@ -195,7 +195,8 @@ opts-pretend = \
 	$(call hash,SCRIPT_HASH,stage:pretend)
 
 OPT_FILES := $(STAGES) pretend
-write-opts = $(foreach s,$(OPT_FILES),$(file >$(O)/$(1)/.opts-$(s).new,$(call opts-$(s),$(1))))
+# (the line continuations above leave a space after each newline: dropped)
+write-opts = $(foreach s,$(OPT_FILES),$(file >$(O)/$(1)/.opts-$(s).new,$(subst $(NL) ,$(NL),$(call opts-$(s),$(1)))))
 $(shell mkdir -p $(addprefix $(O)/,$(WANTED)))
 $(foreach i,$(WANTED),$(call write-opts,$(i)))
 $(shell for f in $(foreach i,$(WANTED),$(foreach s,$(OPT_FILES),$(O)/$(i)/.opts-$(s))); do \

@@ -36,7 +36,7 @@ REG_PID=$!
 # --- a dockerd of our own, that may pull from the registry over plain HTTP ---
 D=$T_TMP/dockerd
 mkdir -p "$D"
-# vfs, as .ci/run's dockerd: it works wherever dockerd does
+# vfs: it works wherever dockerd does, and the fixture builder is small
 dockerd --storage-driver=vfs --iptables=false --bridge=none --insecure-registry "$REG" \
 	--data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" -H "unix://$D/sock" > "$D/log" 2>&1 &
 DOCKERD_PID=$!
@@ -64,15 +64,8 @@ fi
 ajv() { "$AJV_DIR/node_modules/.bin/ajv" validate --spec=draft2019 --strict=false -c ajv-formats \
 	-s "$TOP/tests/schema/spdx-2.3-schema.json" -d "$1"; }
 
-"$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null || { echo "mkfixture failed"; exit 1; }
-IMG=$T_TMP/images
-OUT=$T_TMP/out
-cp -a "$TOP/tests/images" "$IMG"
-mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
-MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
-HELLO=$IMG/fx-hello
+framework_setup
 SB=$OUT/fx-hello/sbom.spdx.json
-sm() { "${MK[@]}" "$@" > "$T_TMP/last" 2>&1; }
 
 check "fx-hello builds with its SBOM" sm "$HELLO"
 check "the SBOM is valid SPDX 2.3 (published schema, ajv from npm)" ajv "$SB"
