@@ -1,8 +1,13 @@
 # tests/images/fx-hello written by hand as a multi-stage Dockerfile: what a
 # user would write instead of scratchmerge, on the same fixture builder.
 # Build context: a directory holding rootfs/ (bench/framework.sh makes it).
-FROM scratchmerge-fixture/stage3:test AS builder
-COPY --from=scratchmerge-fixture/portage:test /var/db/repos/gentoo /var/db/repos/gentoo
+# STAGE3 and PORTAGE: the builder images (bench/framework-real.sh passes the
+# padded ones).
+ARG STAGE3=scratchmerge-fixture/stage3:test
+ARG PORTAGE=scratchmerge-fixture/portage:test
+FROM $PORTAGE AS tree
+FROM $STAGE3 AS builder
+COPY --from=tree /var/db/repos/gentoo /var/db/repos/gentoo
 ARG USE="-ipv6 greeting"
 RUN printf 'USE="%s"\nINSTALL_MASK="/usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-doc"\n' "$USE" \
 	>> /etc/portage/make.conf
