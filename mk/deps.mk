@@ -14,7 +14,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev
 # schema validator (ajv); a Node.js package that ships npm (NodeSource's
 # nodejs) does as well, and Debian's npm would conflict with it.
 DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
-	clang libclang-rt-dev docker-registry npm|nodejs
+	clang libclang-rt-dev docker-registry npm|nodejs curl python3
 DEB_BENCH := pigz zstd rsync hyperfine time python3
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
 # make images/NAME needs one engine, either

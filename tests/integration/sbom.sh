@@ -7,7 +7,7 @@
 # docker and podman and run, with the digest mkimage printed.
 . "$(dirname "$0")/lib.sh"
 
-for t in dockerd docker-registry skopeo npm jq; do
+for t in dockerd docker-registry skopeo npm jq curl python3; do
 	if ! have $t; then
 		skip "sbom (all)" "$t is not installed (make deps)"
 		summary
