@@ -54,7 +54,14 @@ summary() {
 }
 
 T_TMP=$(mktemp -d /tmp/sm-it-XXXXXX)
-trap 'rm -rf "$T_TMP"' EXIT
+# tmp_cleanup: remove T_TMP, after unmounting what a test's dockerd left
+# mounted below it (a data root bind-mounted on itself, seen in a chroot)
+tmp_cleanup() {
+	awk -v a="$T_TMP/" 'index($5, a) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null; done
+	rm -rf "$T_TMP"
+}
+trap tmp_cleanup EXIT
 
 # framework_setup: a private copy of the fixture images and a build
 # directory for one test file (the helpers already built are reused), and

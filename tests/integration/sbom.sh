@@ -46,7 +46,7 @@ cleanup() {
 	kill "$REG_PID" 2> /dev/null
 	kill "$DOCKERD_PID" 2> /dev/null
 	wait "$DOCKERD_PID" 2> /dev/null
-	rm -rf "$T_TMP"
+	tmp_cleanup
 }
 trap cleanup EXIT
 for i in $(seq 50); do
