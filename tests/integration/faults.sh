@@ -194,7 +194,6 @@ if have dockerd; then
 	else
 		skip "engine stopped mid-stage" "a private dockerd did not start (see $PD/log)"
 	fi
-	rm -rf "$PD"
 else
 	skip "engine stopped mid-stage" "no dockerd binary"
 fi
