@@ -75,15 +75,26 @@ md5cache_close(struct md5cache *mc)
 void
 md5cache_free_names(char **v, size_t n)
 {
-	while (n)
-		free(v[--n]);
-	free(v);
+	path_free_names(v, n);
 }
 
+/* path_list_dir filter: directories (*WANT_DIR) or PF files; symlinks are
+ * followed, names starting with '.' skipped */
 static int
-cmp_name(const void *a, const void *b)
+keep_entry(int dfd, const struct dirent *de, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	int want_dir = *(int *)arg, isdir = de->d_type == DT_DIR;
+
+	if (de->d_name[0] == '.')
+		return 0;
+	if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
+		struct stat st;
+
+		if (fstatat(dfd, de->d_name, &st, 0))
+			return 0;
+		isdir = S_ISDIR(st.st_mode);
+	}
+	return isdir == want_dir && (want_dir || atom_pf_split(de->d_name) >= 0);
 }
 
 /* Sorted entries of directory DIRFD/REL: directories (WANT_DIR) or PF
@@ -92,53 +103,10 @@ static int
 list(int parent, const char *rel, int want_dir, char ***names, size_t *n)
 {
 	int fd = openat(parent, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-	char **v = NULL, **nv;
-	size_t len = 0, cap = 0;
 
 	if (fd < 0)
 		return -1;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		int isdir = de->d_type == DT_DIR;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
-			struct stat st;
-
-			if (fstatat(dirfd(d), de->d_name, &st, 0))
-				continue;
-			isdir = S_ISDIR(st.st_mode);
-		}
-		if (isdir != want_dir || (!want_dir && atom_pf_split(de->d_name) < 0))
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (!(nv = realloc(v, cap * sizeof(*v))))
-				goto fail;
-			v = nv;
-		}
-		if (!(v[len] = strdup(de->d_name)))
-			goto fail;
-		len++;
-	}
-	if (errno)
-		goto fail;
-	closedir(d);
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_name);
-	*names = v;
-	*n = len;
-	return 0;
-fail:
-	md5cache_free_names(v, len);
-	closedir(d);
-	return -1;
+	return path_list_dir(fd, keep_entry, &want_dir, names, n);
 }
 
 int

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -132,4 +133,58 @@ path_slurp_fd(int fd, char **buf, size_t *len)
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+path_list_dir(int fd, int (*keep)(int dirfd, const struct dirent *de, void *arg), void *arg,
+	      char ***names, size_t *n)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t len = 0, cap = 0;
+
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!keep(dirfd(d), de, arg))
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 32;
+			if (!(nv = realloc(v, cap * sizeof(*v))))
+				goto fail;
+			v = nv;
+		}
+		if (!(v[len] = strdup(de->d_name)))
+			goto fail;
+		len++;
+	}
+	if (errno)
+		goto fail;
+	closedir(d);
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_name);
+	*names = v;
+	*n = len;
+	return 0;
+fail:
+	path_free_names(v, len);
+	closedir(d);
+	return -1;
+}
+
+void
+path_free_names(char **v, size_t n)
+{
+	while (n)
+		free(v[--n]);
+	free(v);
 }

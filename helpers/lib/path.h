@@ -27,4 +27,12 @@ int path_write_all(int fd, const void *buf, size_t n);
  * length without the NUL. */
 int path_slurp_fd(int fd, char **buf, size_t *len);
 
+/* The names of the entries of directory FD (taken and closed), sorted
+ * bytewise, that KEEP(dirfd, entry, ARG) accepts, as a malloc()ed vector of
+ * malloc()ed strings (free with path_free_names). */
+struct dirent;
+int path_list_dir(int fd, int (*keep)(int dirfd, const struct dirent *de, void *arg), void *arg,
+		  char ***names, size_t *n);
+void path_free_names(char **names, size_t n);
+
 #endif

@@ -31,69 +31,28 @@ vdb_pf_to_pn(const char *pf, char *out)
 	return 0;
 }
 
+/* path_list_dir filters: every VDB name, or the package directories only
+ * (not symlinks to one), told by d_type where the file system gives it
+ * (no stat per package), else by fstatat */
 static int
-cmp_name(const void *a, const void *b)
+keep_name(int dfd, const struct dirent *de, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)dfd, (void)arg;
+	return !skip_name(de->d_name);
 }
 
-/* Sorted names of the entries of directory FD (closed); with DIRS_ONLY
- * only the subdirectories (not symlinks to one), told by d_type where the
- * file system gives it (no stat per package), else by fstatat. */
 static int
-list_dir(int fd, char ***names, size_t *n, int dirs_only)
+keep_pkg_dir(int dfd, const struct dirent *de, void *arg)
 {
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	char **v = NULL, **nv;
-	size_t len = 0, cap = 0;
+	struct stat st;
 
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (skip_name(de->d_name))
-			continue;
-		if (dirs_only && de->d_type != DT_DIR) {
-			struct stat st;
-
-			if (de->d_type != DT_UNKNOWN ||
-			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
-				continue;	/* not a package directory */
-		}
-		if (len == cap) {
-			cap = cap ? cap * 2 : 32;
-			if (!(nv = realloc(v, cap * sizeof(*v))))
-				goto fail;
-			v = nv;
-		}
-		if (!(v[len] = strdup(de->d_name)))
-			goto fail;
-		len++;
-	}
-	if (errno)
-		goto fail;
-	closedir(d);
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_name);
-	*names = v;
-	*n = len;
-	return 0;
-fail:
-	while (len)
-		free(v[--len]);
-	free(v);
-	closedir(d);
-	return -1;
-}
-
-static void
-free_names(char **v, size_t n)
-{
-	while (n)
-		free(v[--n]);
-	free(v);
+	(void)arg;
+	if (skip_name(de->d_name))
+		return 0;
+	if (de->d_type == DT_DIR)
+		return 1;
+	return de->d_type == DT_UNKNOWN && !fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISDIR(st.st_mode);
 }
 
 static int
@@ -146,7 +105,7 @@ vdb_open(struct vdb *db, const char *root)
 			return 0;
 		goto fail;
 	}
-	if (list_dir(dup(db->dbfd), &cats, &ncats, 0))
+	if (path_list_dir(dup(db->dbfd), keep_name, NULL, &cats, &ncats))
 		goto fail;
 	for (size_t i = 0; i < ncats; i++) {
 		int fd = openat(db->dbfd, cats[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -156,22 +115,22 @@ vdb_open(struct vdb *db, const char *root)
 				continue;	/* a stray file, not a category */
 			goto fail;
 		}
-		if (list_dir(fd, &pfs, &npfs, 1))
+		if (path_list_dir(fd, keep_pkg_dir, NULL, &pfs, &npfs))
 			goto fail;
 		for (size_t j = 0; j < npfs; j++) {
 			if (add_pkg(db, cats[i], pfs[j], &cap)) {
-				free_names(pfs, npfs);
+				path_free_names(pfs, npfs);
 				goto fail;
 			}
 		}
-		free_names(pfs, npfs);
+		path_free_names(pfs, npfs);
 	}
-	free_names(cats, ncats);
+	path_free_names(cats, ncats);
 	for (size_t i = 0; i < db->npkgs; i++)
 		db->pkgs[i].db = db;
 	return 0;
 fail:
-	free_names(cats, ncats);
+	path_free_names(cats, ncats);
 	vdb_close(db);
 	return -1;
 }
