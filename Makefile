@@ -15,14 +15,15 @@ include mk/bench.mk
 ## help              this list
 help:
 	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)
+	@printf '%s\n' $(help-stages)
 	@echo "Images: $(foreach i,$(ALL_IMAGES),$(IMG_DIR_$(i)))"
 PHONY += help
 
 ## clean             remove build/ (O=: the helpers, stamps, logs, image archives)
 ##                   and every image's snapshots and containers in the engine
 clean:
-	$(Q)for d in $(wildcard $(O)/*/.opts-portage); do d=$${d%/.opts-portage}; n=$${d##*/}; \
-		$(TOP)/mk/clean-image $$d scratchmerge-$(SM_ID)/$$n $(SM_ID)/$$n || true; done
+	$(Q)for d in $(wildcard $(O)/*/.context); do d=$${d%/.context}; n=$${d##*/}; \
+		$(TOP)/mk/clean-image $$d scratchmerge-$(SM_ID)/$$n $(SM_ID)/$$n $(call reverse,$(committed-stages)) || true; done
 	rm -rf $(O)
 PHONY += clean
 

@@ -17,6 +17,8 @@ override O := $(patsubst %/,%,$(O))
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 # V=1 shows every command; make -s silences the one-line messages too.
+# The stage scripts read V too (V=1: the stage's output on the terminal).
+export V
 ifeq ($(V),1)
 Q :=
 msg = @true

@@ -32,23 +32,37 @@ sbom_deps = $(mkimage_deps)
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
 HELPERS_STATIC := $(addprefix $(O)/bin-static/,$(STATIC_TOOLS))
+# the files a tool is made of (mk/image.mk hashes them into the option
+# files of the stages that run it, with $(O)/.cflags)
+tool-sources = helpers/$(1).c helpers/tool.c helpers/tool.h $(patsubst %,helpers/lib/%.c,$($(1)_deps)) \
+	$(sort $(wildcard helpers/lib/*.h)) mk/helpers.mk
 
-$(O)/obj/%.o: helpers/%.c
+# The compiler and its flags (git's GIT-CFLAGS): $(O)/.cflags is rewritten
+# while make reads this file, only when they change, and every object and
+# tool depends on it, so `make CFLAGS=-O0 helpers` rebuilds them.
+BUILD_FLAGS := CC=$(CC) CFLAGS=$(CFLAGS) HELPER_CFLAGS=$(HELPER_CFLAGS) ASAN_FLAGS=$(ASAN_FLAGS) \
+	LDFLAGS=$(LDFLAGS) PKG_CONFIG=$(PKG_CONFIG)
+ifneq ($(file <$(O)/.cflags),$(BUILD_FLAGS))
+$(shell mkdir -p $(O))
+$(file >$(O)/.cflags,$(BUILD_FLAGS))
+endif
+
+$(O)/obj/%.o: helpers/%.c $(O)/.cflags
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HELPER_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/asan/obj/%.o: helpers/%.c
+$(O)/asan/obj/%.o: helpers/%.c $(O)/.cflags
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HELPER_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 # $(call link-tool,DIR,TOOL,EXTRA-LDFLAGS)
 define link-tool
-$(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2)_deps))
+$(1)/$(2): $(call tool_objs,$(O)/obj,$(2)) $$(patsubst %,$(O)/obj/lib/%.o,$$($(2)_deps)) $(O)/.cflags
 	$$(call msg,LD,$$@)
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3) $$($(2)_libs)
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(3) $$($(2)_libs)
 endef
 $(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))

@@ -1,17 +1,40 @@
 # image.mk: the engine. An image is a directory with a Makefile that sets
-# NAME_* variables and ends with $(eval $(image)); this file gives it seven
-# stamped stages and its targets. NAME is the directory's name, upper-cased
-# with '-' as '_' for the variables (images/php-fpm -> PHP_FPM_PACKAGES).
+# NAME_* variables and ends with $(eval $(image)); this file gives it the
+# stages declared in mk/stages.mk and its targets. NAME is the directory's
+# name, upper-cased with '-' as '_' for the variables
+# (images/php-fpm -> PHP_FPM_PACKAGES).
 #
 # The rule for the defines below: inside an $(eval)'ed define, $(1), $(2)
 # and $(3) take one '$' (expanded when the image is defined); everything
 # else takes '$$' (expanded when make runs the rule).
 
 include mk/engine-docker.mk
+include mk/stages.mk
 
-STAGES := portage world-rebuild emerge-root glibc unmerge prune scratch
-CONTAINER_STAGES := $(filter-out scratch,$(STAGES))
 IMAGE_DIRS ?= images tests/images
+ALL_STAGES := $(STAGES) $(CHECKS) $(ACTIONS)
+LAST_STAGE := $(lastword $(STAGES))
+# a chain stage starts from the one before it; the first from STAGE3_IMAGE
+prev := base
+$(foreach s,$(STAGES),$(eval $(s).FROM ?= $(prev))$(eval prev := $(s)))
+# the checks each stage waits for
+$(foreach c,$(CHECKS),$(foreach s,$($(c).BEFORE),$(eval $(s).CHECKS += $(c))))
+
+# upper-case, '-' as '_', in make itself (no process per image)
+UPPER_MAP := a:A b:B c:C d:D e:E f:F g:G h:H i:I j:J k:K l:L m:M n:N o:O p:P q:Q r:R s:S t:T u:U v:V \
+	w:W x:X y:Y z:Z -:_
+upper = $(call map-chars,$(1),$(UPPER_MAP))
+map-chars = $(if $(2),$(call map-chars,$(subst $(firstword $(subst :, ,$(firstword $(2)))),$(lastword $(subst \
+	:, ,$(firstword $(2)))),$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# an option-file key for a path or program name
+key = $(call upper,$(subst .,_,$(subst /,_,$(subst :,_,$(1)))))
+# $(call iv,NAME,VAR): an image's variable
+iv = $($(IMG_VAR_$(1))_$(2))
+shq = '$(subst ','\'',$(1))'
+define NL
+
+
+endef
 
 ## Variables an image sets (as NAME_VAR in images/NAME/Makefile):
 ##   PACKAGES             atoms emerged into the image's ROOT (required)
@@ -23,20 +46,32 @@ IMAGE_DIRS ?= images tests/images
 ##   PROVIDED             atoms (CAT/PN-VER) Portage takes as installed in ROOT
 ##                        (/etc/portage/profile/package.provided): kept out
 ##   UNMERGE              packages removed from ROOT by their CONTENTS
-##   PRUNE                paths (globs) deleted from ROOT (default: docs, man, info,
-##                        headers, pkgconfig, static libs, portage state, the VDB)
+##   PRUNE                paths (globs) deleted from ROOT (default $(DEFAULT_PRUNE): docs,
+##                        man, info, headers, pkgconfig, static libs, portage state, the VDB)
 ##   KEEP                 paths PRUNE must not delete
 ##   POST_PRUNE           shell commands run in the builder after PRUNE, ROOT=/destination
 ##   TAG                  the loaded image (default NAME:latest)
-##   STAGE3_IMAGE PORTAGE_IMAGE   builder bases (default gentoo/stage3:latest,
-##                        gentoo/portage:latest); pin to dated tags or digests
+##   BUILDER              the builder's base images: gentoo (default: gentoo/stage3 and
+##                        gentoo/portage, pulled) or fixture (tests/images/fixture.mk)
+##   STAGE3_IMAGE PORTAGE_IMAGE   builder bases (default: the BUILDER's); pin to
+##                        dated tags or digests
 ##   PLATFORM             builder platform and image architecture (default
 ##                        linux/amd64; linux/arm64 needs an arm64 builder or qemu)
 ##   COMPRESS             layer compression: gzip (default), zstd, none
-## Global knobs: DOCKER=docker|podman, O=build, JOBS=N, V=1, IMAGE_DIRS.
+## An image's own variables (PHP_SLOT) are allowed; one within two letters of a
+## known name is taken for a typo and stops make.
+## Global knobs: DOCKER=docker|podman, O=build, JOBS=N, V=1, IMAGE_DIRS, NETWORK.
 
-STAGE3_IMAGE ?= gentoo/stage3:latest
-PORTAGE_IMAGE ?= gentoo/portage:latest
+# Builders: where a stage3 and a tree come from. BUILDER.B.MAKE, when set,
+# is a command (given the engine and the platform) that makes missing base
+# images locally instead of pulling them. An IMAGE_DIRS directory's *.mk
+# files may declare more (tests/images/fixture.mk).
+BUILDER ?= gentoo
+BUILDER.gentoo.STAGE3_IMAGE := gentoo/stage3:latest
+BUILDER.gentoo.PORTAGE_IMAGE := gentoo/portage:latest
+BUILDER.gentoo.NETWORK := default
+STAGE3_IMAGE ?=
+PORTAGE_IMAGE ?=
 PLATFORM ?= linux/amd64
 COMPRESS ?= gzip
 JOBS ?= $(shell nproc)
@@ -45,15 +80,9 @@ DEFAULT_PRUNE := /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-do
 	/lib*/*.a /usr/lib*/*.a /usr/lib*/*.la /usr/lib*/debug \
 	/var/db/pkg /var/cache/edb /var/lib/portage /var/lib/gentoo /var/tmp/portage \
 	/var/cache/distfiles /var/cache/binpkgs /etc/portage
-
-upper = $(shell echo '$(1)' | tr 'a-z-' 'A-Z_')
-# $(call iv,NAME,VAR): an image's variable
-iv = $($(IMG_VAR_$(1))_$(2))
-shq = '$(subst ','\'',$(1))'
-define NL
-
-
-endef
+# what an image may set: what the stages read, and what picks their defaults
+IMAGE_VARS := $(sort $(foreach s,$(ALL_STAGES),$($(s).VARS)) RUNTIME_FROM_BUILDER BUILDER)
+builders = $(sort $(patsubst BUILDER.%.STAGE3_IMAGE,%,$(filter BUILDER.%.STAGE3_IMAGE,$(.VARIABLES))))
 
 define inner-image
 ifneq ($$(IMG_DIR_$(1)),)
@@ -61,6 +90,10 @@ $$(error $(3): an image named '$(1)' is already defined by $$(IMG_DIR_$(1)))
 endif
 ifeq ($$(strip $$($(2)_PACKAGES)),)
 $$(error $(3)/Makefile: $(2)_PACKAGES is empty; name the packages to emerge into the image)
+endif
+$(2)_BUILDER ?= $$(BUILDER)
+ifeq ($$(BUILDER.$$($(2)_BUILDER).STAGE3_IMAGE),)
+$$(error $(3)/Makefile: $(2)_BUILDER is '$$($(2)_BUILDER)': no such builder (known: $$(builders)))
 endif
 $(2)_USE ?=
 $(2)_MAKE_CONF ?=
@@ -72,48 +105,69 @@ $(2)_PRUNE ?= $$(DEFAULT_PRUNE)
 $(2)_KEEP ?=
 $(2)_POST_PRUNE ?=
 $(2)_TAG ?= $(1):latest
-$(2)_STAGE3_IMAGE ?= $$(STAGE3_IMAGE)
-$(2)_PORTAGE_IMAGE ?= $$(PORTAGE_IMAGE)
+$(2)_STAGE3_IMAGE ?= $$(or $$(STAGE3_IMAGE),$$(BUILDER.$$($(2)_BUILDER).STAGE3_IMAGE))
+$(2)_PORTAGE_IMAGE ?= $$(or $$(PORTAGE_IMAGE),$$(BUILDER.$$($(2)_BUILDER).PORTAGE_IMAGE))
 $(2)_PLATFORM ?= $$(PLATFORM)
 $(2)_COMPRESS ?= $$(COMPRESS)
 ALL_IMAGES += $(1)
 IMG_VAR_$(1) := $(2)
 IMG_DIR_$(1) := $(3)
-
-$(3): $(O)/$(1)/.stamp-scratch
-$(addprefix $(3)/,$(STAGES)): $(3)/%: $(O)/$(1)/.stamp-%
-$(addprefix $(3)/,$(addsuffix -redo,$(STAGES))): $(3)/%-redo:
-	$$(Q)rm -f $$(addprefix $(O)/$(1)/.stamp-,$$(call stages-from,$$*))
-	$$(Q)$$(MAKE) $(3)
-$(3)/shell:
-	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" "$$(call kept,$(1))" $(CONTAINER_STAGES)
-$(3)/pretend: $(O)/$(1)/.stamp-world-rebuild $(O)/$(1)/.opts-pretend $$(STAGE_DEPS)
-	$$(Q)$$(call stage-env,$(1)) $$(call with-lock,$(1)) $$(RUN_STAGE) $(1) pretend $$(call snap,$(1)):world-rebuild \
-		$(O)/$(1)/.opts-pretend $(O)/$(1)/pretend.log $(3) --discard
-	$$(Q)sed -n '/^>>> pretend:/,$$$$p' $(O)/$(1)/pretend.log
-$(3)/test: $(O)/$(1)/.stamp-scratch
-	$$(Q)if [ -x $(3)/test ]; then $(3)/test $$(call iv,$(1),TAG); \
-	else echo "$(3): no test script (an executable $(3)/test gets the image reference as \$$$$1)"; fi
-$(3)/clean:
-	$$(call msg,CLEAN,$(1))
-	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/clean-image $(O)/$(1) "$$(call snap,$(1))" "$$(call owner,$(1))"
-PHONY += $(3) $(addprefix $(3)/,$(STAGES) $(addsuffix -redo,$(STAGES)) shell pretend test clean)
+$(call image-targets,$(1),$(3))
 endef
 image = $(call inner-image,$(IMAGE_NAME),$(IMAGE_VAR),$(IMAGE_DIR))
+
+# $(call image-targets,NAME,DIR): the phony targets of one image
+define image-targets
+$(2) $(2)/: $(O)/$(1)/.stamp-$(LAST_STAGE)
+$(addprefix $(2)/,$(STAGES) $(CHECKS)): $(2)/%: $(O)/$(1)/.stamp-%
+$(addprefix $(2)/,$(addsuffix -redo,$(STAGES))): $(2)/%-redo:
+	$$(Q)rm -f $$(addprefix $(O)/$(1)/.stamp-,$$(call stages-from,$$*))
+	$$(Q)$$(MAKE) $(2)
+$(foreach a,$(ACTIONS),$(call action-rule,$(1),$(2),$(a)))
+$(2)/shell:
+	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" $$(call chain-modes,$(1))
+$(2)/test: $(O)/$(1)/.stamp-$(LAST_STAGE)
+	$$(Q)$$(call run-test,$(1),$(2))
+$(2)/clean:
+	$$(call msg,CLEAN,$(1))
+	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/clean-image $(O)/$(1) "$$(call snap,$(1))" "$$(call owner,$(1))" \
+		$$(call reverse,$$(call committed-stages))
+PHONY += $(2) $(2)/ $(addprefix $(2)/,$(ALL_STAGES) $(addsuffix -redo,$(STAGES)) shell test clean)
+endef
+# $(call action-rule,NAME,DIR,ACTION): images/NAME/ACTION, run when asked
+define action-rule
+$(2)/$(3): $(O)/$(1)/.stamp-$($(3).FROM) $(O)/$(1)/.opts-$(3) | $(call stage-progs,$(3))
+	$$(Q)$$(WHY) $(1) $(3) $(O)/$(1)/.opts-$(3)
+	$$(Q)$$(call with-lock,$(1)) $$(RUN_STAGE) $$(call run-stage-args,$(1),$(3)) --show
+	@rm -f $(O)/$(1)/.opts-$(3).old
+endef
+
+# the smoke test: it must be executable (its mode is an input of the last stage)
+run-test = if [ -x $(2)/test ]; then $(2)/test $(call iv,$(1),TAG); \
+	elif [ -e $(2)/test ]; then echo "$(2)/test is not executable: chmod +x $(2)/test" >&2; exit 1; \
+	else echo "$(2): no test script (an executable $(2)/test gets the image reference as \$$1)"; fi
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 # the stages from STAGE to the end
 stages-from = $(wordlist $(call stage-index,$(1)),$(words $(STAGES)),$(STAGES))
 stage-index = $(words $(call upto,$(1),$(STAGES)))
 upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call upto,$(1),$(wordlist 2,$(words $(2)),$(2))))
+committed-stages = $(foreach s,$(STAGES),$(if $(filter commit,$($(s).MODE)),$(s)))
+# STAGE=MODE[=EXPORTED-ROOT] for mk/shell, in chain order
+chain-modes = $(foreach s,$(STAGES),$(if $(filter container,$($(s).KIND)),$(s)=$($(s).MODE)$(if \
+	$(filter export,$($(s).MODE)),=$(call export-file,$(1),$(s),/destination))))
 
-# Read every image definition.
+# --- read every image definition ---
 define include-image
 IMAGE_DIR := $(1)
 IMAGE_NAME := $(notdir $(1))
 IMAGE_VAR := $(call upper,$(notdir $(1)))
 include $(1)/Makefile
+ifeq ($$(IMG_DIR_$$(IMAGE_NAME)),)
+UNDEFINED_IMAGES += $(1)
+endif
 endef
+-include $(wildcard $(addsuffix /*.mk,$(IMAGE_DIRS)))
 IMAGE_MAKEFILES := $(wildcard $(addsuffix /*/Makefile,$(IMAGE_DIRS)))
 $(foreach m,$(IMAGE_MAKEFILES),$(eval $(call include-image,$(patsubst %/Makefile,%,$(m)))))
 
@@ -122,6 +176,26 @@ IMAGES := $(foreach i,$(ALL_IMAGES),$(if $(filter tests/images/%,$(IMG_DIR_$(i))
 images: $(foreach i,$(IMAGES),$(IMG_DIR_$(i)))
 PHONY += images
 
+# --- goals that name a directory of IMAGE_DIRS that is no image ---
+# ("Nothing to be done" for a directory would hide the mistake)
+goal-dir = $(firstword $(foreach d,$(patsubst %/,%,$(IMAGE_DIRS)),$(if $(filter $(d)/%,$(1)),$(d)/$(firstword $(subst /, ,$(patsubst $(d)/%,%,$(1)))))))
+define check-goal
+ifneq ($(1),)
+ifeq ($$(filter $(1),$$(foreach i,$$(ALL_IMAGES),$$(IMG_DIR_$$(i)))),)
+ifneq ($$(filter $(1),$$(UNDEFINED_IMAGES)),)
+$$(error $(1)/Makefile defines no image: it must end with the line $$$$(eval $$$$(image)) (README, "Adding an image"))
+else ifneq ($$(wildcard $(1)/.),)
+$$(error $(1) has no Makefile: an image is a directory with a Makefile and an image.yaml (README, "Adding an image"))
+else
+$$(error no image $(1); the images are: $$(foreach i,$$(ALL_IMAGES),$$(IMG_DIR_$$(i))))
+endif
+endif
+endif
+endef
+$(foreach g,$(MAKECMDGOALS),$(eval $(call check-goal,$(call goal-dir,$(g)))))
+$(foreach u,$(filter-out $(foreach g,$(MAKECMDGOALS),$(call goal-dir,$(g))),$(UNDEFINED_IMAGES)),\
+	$(warning $(u)/Makefile defines no image (no $$(eval $$(image)) line): ignored))
+
 # --- option files: what each stage reads, rewritten only when it changes ---
 # They are written while make reads this file (not by rules), for the
 # images named on the command line only, so that `make -q` answers exactly.
@@ -129,78 +203,101 @@ goal-image = $(strip $(foreach i,$(ALL_IMAGES),$(if $(filter $(IMG_DIR_$(i)) $(I
 WANTED := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(call goal-image,$(g))) \
 	$(if $(filter images,$(MAKECMDGOALS)),$(IMAGES)))
 
+# The content hashes behind the option files: one mk/image-facts call
+# (cached) for every input and program of the wanted images.
+# an image input: tree:PATH (names, modes, links, contents)
+input-spec = tree:$(IMG_DIR_$(1))/$(2)
+# a program a stage runs: the files it is made of
+prog-files.script = mk/stages/common.sh mk/stages/$(1).sh
+prog-files.noop = mk/stages/noop
+prog-files.static = $(call tool-sources,$(2)) $(O)/.cflags
+prog-files.host = $(call tool-sources,$(2)) $(O)/.cflags
+prog-files.file = $(2)
+prog-kind = $(firstword $(subst :, ,$(1)))
+prog-arg = $(word 2,$(subst :, ,$(1)))
+prog-spec = $(if $(filter noop,$(2)),tree:mk/stages/noop,files:$(subst $(subst ,, ),$(comma),$(strip \
+	$(call prog-files.$(call prog-kind,$(2)),$(1),$(call prog-arg,$(2))))))
+comma := ,
+# what a program is called in messages
+prog-name = $(if $(filter script,$(2)),mk/stages/$(1).sh,$(if $(filter noop,$(2)),mk/stages/noop,$(if \
+	$(filter static:%,$(2)),helper $(call prog-arg,$(2)),$(if $(filter host:%,$(2)),helper $(call prog-arg,$(2)),$(call prog-arg,$(2))))))
+# the programs as make targets (built before the stage runs)
+prog-target = $(if $(filter static:%,$(1)),$(O)/bin-static/$(call prog-arg,$(1)),$(if $(filter host:%,$(1)),$(O)/bin/$(call prog-arg,$(1))))
+stage-progs = $(foreach p,$($(1).RUNS),$(call prog-target,$(p)))
+
+# REF, or REF|COMMAND when the image's builder makes its base images itself
+base-spec = $(call iv,$(1),$(2))$(if $(BUILDER.$(call iv,$(1),BUILDER).MAKE),|$(BUILDER.$(call iv,$(1),BUILDER).MAKE))
+base-id = $(patsubst $(1)=%,%,$(filter $(1)=%,$(BASE_IDS)))
+
+# An image variable that is not a known one but within two edits of one
+# is a typo (MINE_USES): stop, naming the Makefile, line and known name.
+# Variables of another image whose name extends this one's are not its own.
+own-vars = $(patsubst $(IMG_VAR_$(1))_%,%,$(filter $(IMG_VAR_$(1))_%,$(.VARIABLES)))
+other-prefixes = $(foreach j,$(filter-out $(1),$(ALL_IMAGES)),$(if $(filter $(IMG_VAR_$(1))_%,$(IMG_VAR_$(j))),$(patsubst \
+	$(IMG_VAR_$(1))_%,%,$(IMG_VAR_$(j)))_%))
+typo-where = $(if $(filter command,$(origin $(IMG_VAR_$(1))_$(firstword $(subst >, ,$(2))))),the command \
+	line,$(IMG_DIR_$(1))/Makefile:$(lastword $(subst @, ,$(2))))
+unknown-vars = $(filter-out $(IMAGE_VARS) $(call other-prefixes,$(1)),$(call own-vars,$(1)))
+typo-spec = $(if $(call unknown-vars,$(1)),close:$(IMG_DIR_$(1))/Makefile:$(IMG_VAR_$(1)):$(subst \
+	$(subst ,, ),$(comma),$(strip $(call unknown-vars,$(1)))))
 ifneq ($(WANTED),)
-FACTS := $(shell $(TOP)/mk/image-facts --cache $(O)/.facts $(foreach i,$(WANTED),$(IMG_DIR_$(i))))
+FACT_SPECS := $(sort $(foreach i,$(WANTED),$(foreach s,$(ALL_STAGES), \
+	$(foreach n,$($(s).INPUTS),$(call input-spec,$(i),$(n))) $(foreach p,$($(s).RUNS),$(call prog-spec,$(s),$(p)))) \
+	sde:$(IMG_DIR_$(i)) exec:$(IMG_DIR_$(i))/test lines:$(IMG_DIR_$(i))/Makefile:$(IMG_VAR_$(i)) \
+	$(call typo-spec,$(i))))
+FACTS := $(shell $(TOP)/mk/image-facts --cache $(O)/.facts --known $(subst $(subst ,, ),$(comma),$(IMAGE_VARS)) $(FACT_SPECS))
 fact = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FACTS)))
-BASES := $(sort $(foreach i,$(WANTED),$(call iv,$(i),STAGE3_IMAGE) $(call iv,$(i),PORTAGE_IMAGE)))
+
+$(foreach i,$(WANTED),$(foreach t,$(subst $(comma), ,$(call fact,$(call typo-spec,$(i)))),$(error \
+	$(call typo-where,$(i),$(t)): $(IMG_VAR_$(i))_$(firstword $(subst >, ,$(t))) is not a variable scratchmerge \
+	reads: did you mean $(IMG_VAR_$(i))_$(word 2,$(subst >, ,$(firstword $(subst @, ,$(t)))))? (an image's own \
+	variable must differ from the known names, listed by make help, by more than two letters))))
+# a test that is there but not executable is not run: say so every time
+$(foreach i,$(WANTED),$(if $(filter 0,$(call fact,exec:$(IMG_DIR_$(i))/test)),$(warning $(IMG_DIR_$(i))/test is not \
+	executable, so the smoke test does not run: chmod +x $(IMG_DIR_$(i))/test)))
+
+BASES := $(sort $(foreach i,$(WANTED),$(call base-spec,$(i),STAGE3_IMAGE) $(call base-spec,$(i),PORTAGE_IMAGE)))
 BASE_IDS := $(call engine-ids,$(BASES))
 ifneq ($(filter FAILED,$(BASE_IDS)),)
 $(error cannot get the base images of $(WANTED) (see above))
 endif
-base-id = $(patsubst $(1)=%,%,$(filter $(1)=%,$(BASE_IDS)))
+endif
 
-# The inputs of each stage, one a line: $(call opt,KEY,VALUE) writes
-# SM_KEY='VALUE' (what the stage script reads), $(call var,NAME,VAR) the
-# image's variable VAR as SM_VAR, $(call hash,KEY,FACT) a content hash.
+# The computed inputs a stage may name in NAME.FACTS
+fact.ENGINE = $(ENGINE_KIND)
+fact.STAGE3_ID = $(call base-id,$(call iv,$(1),STAGE3_IMAGE))
+fact.PORTAGE_ID = $(call base-id,$(call iv,$(1),PORTAGE_IMAGE))
+fact.ARCH = $(word 2,$(subst /, ,$(call iv,$(1),PLATFORM)))
+
+# The option file of STAGE for NAME, one input a line: SM_VAR='value' for
+# what the stage reads, SM_IN_*/SM_RUN_* content hashes with what they hash
+# after a '#' (mk/why names them)
 opt = SM_$(1)=$(call shq,$(2))$(NL)
-var = $(call opt,$(2),$(call iv,$(1),$(2)))
-hash = $(call opt,$(1),$(call fact,$(2)))
-opts-portage = \
-	$(call opt,ENGINE,$(ENGINE_KIND)) \
-	$(call var,$(1),STAGE3_IMAGE) \
-	$(call opt,STAGE3_ID,$(call base-id,$(call iv,$(1),STAGE3_IMAGE))) \
-	$(call var,$(1),PORTAGE_IMAGE) \
-	$(call opt,PORTAGE_ID,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE))) \
-	$(call var,$(1),PLATFORM) \
-	$(call var,$(1),USE) \
-	$(call opt,USE_VAR,$(IMG_VAR_$(1))_USE) \
+hashed = SM_$(1)=$(call shq,$(2))	$(HASH) $(3)$(NL)
+HASH := \#
+opts-of = \
+	$(foreach v,$($(2).VARS),$(call opt,$(v),$(call iv,$(1),$(v)))) \
+	$(foreach f,$($(2).FACTS),$(call opt,$(f),$(call fact.$(f),$(1)))) \
+	$(foreach n,$($(2).INPUTS),$(call hashed,IN_$(call key,$(n)),$(call fact,$(call input-spec,$(1),$(n))),$(n))) \
+	$(foreach p,$($(2).RUNS),$(call hashed,RUN_$(call key,$(p)),$(call fact,$(call prog-spec,$(2),$(p))),$(call prog-name,$(2),$(p))))
+# The context of an image's stages: what they need for their messages but
+# what must not rerun anything (where the image lives, where each of its
+# variables was set)
+lines-of = $(subst $(comma), ,$(call fact,lines:$(IMG_DIR_$(1))/Makefile:$(IMG_VAR_$(1))))
+line-of = $(patsubst $(2):%,%,$(filter $(2):%,$(call lines-of,$(1))))
+origin-of = $(if $(filter command,$(origin $(IMG_VAR_$(1))_$(2))),the command line,$(if \
+	$(call line-of,$(1),$(2)),$(IMG_DIR_$(1))/Makefile:$(call line-of,$(1),$(2)),the default of $(2)))
+context-of = \
 	$(call opt,IMG_DIR,$(IMG_DIR_$(1))) \
-	$(call var,$(1),MAKE_CONF) \
-	$(call hash,PORTAGE_DIR_HASH,$(IMG_DIR_$(1)):portage) \
-	$(call hash,SCRIPT_HASH,stage:portage)
-opts-world-rebuild = \
-	$(call hash,SCRIPT_HASH,stage:world-rebuild)
-opts-emerge-root = \
-	$(call var,$(1),PACKAGES) \
-	$(call var,$(1),PROVIDED) \
-	$(call hash,SCRIPT_HASH,stage:emerge-root) \
-	$(call hash,NOOP_HASH,noop)
-opts-glibc = \
-	$(call var,$(1),RUNTIME_FROM_BUILDER) \
-	$(call var,$(1),RUNTIME_LIBS_FROM_BUILDER) \
-	$(call hash,SCRIPT_HASH,stage:glibc) \
-	$(call hash,HELPERS_HASH,helpers)
-opts-unmerge = \
-	$(call var,$(1),UNMERGE) \
-	$(call hash,SCRIPT_HASH,stage:unmerge) \
-	$(call hash,HELPERS_HASH,helpers)
-opts-prune = \
-	$(call var,$(1),PRUNE) \
-	$(call var,$(1),KEEP) \
-	$(call var,$(1),POST_PRUNE) \
-	$(call hash,SCRIPT_HASH,stage:prune)
-opts-scratch = \
-	$(call var,$(1),TAG) \
-	$(call var,$(1),COMPRESS) \
-	$(call hash,YAML_HASH,$(IMG_DIR_$(1)):yaml) \
-	$(call hash,ROOTFS_HASH,$(IMG_DIR_$(1)):rootfs) \
-	$(call hash,TEST_HASH,$(IMG_DIR_$(1)):test) \
-	$(call hash,SOURCE_DATE_EPOCH,$(IMG_DIR_$(1)):sde) \
-	$(call hash,HELPERS_HASH,helpers)
-# not a stage: what `pretend` reads (it starts from the world-rebuild snapshot)
-opts-pretend = \
-	$(call var,$(1),PACKAGES) \
-	$(call var,$(1),PROVIDED) \
-	$(call var,$(1),UNMERGE) \
-	$(call hash,SCRIPT_HASH,stage:pretend)
-
-OPT_FILES := $(STAGES) pretend
+	$(call opt,IMG_VAR,$(IMG_VAR_$(1))) \
+	$(foreach v,$(IMAGE_VARS),$(call opt,ORIGIN_$(v),$(strip $(call origin-of,$(1),$(v)))))
 # (the line continuations above leave a space after each newline: dropped)
-write-opts = $(foreach s,$(OPT_FILES),$(file >$(O)/$(1)/.opts-$(s).new,$(subst $(NL) ,$(NL),$(call opts-$(s),$(1)))))
+write-file = $(file >$(1).new,$(subst $(NL) ,$(NL),$(2)))
+ifneq ($(WANTED),)
 $(shell mkdir -p $(addprefix $(O)/,$(WANTED)))
-$(foreach i,$(WANTED),$(call write-opts,$(i)))
-$(shell for f in $(foreach i,$(WANTED),$(foreach s,$(OPT_FILES),$(O)/$(i)/.opts-$(s))); do \
-	if cmp -s "$$f.new" "$$f"; then rm -f "$$f.new"; else mv -f "$$f.new" "$$f"; fi; done)
+$(foreach i,$(WANTED),$(foreach s,$(ALL_STAGES),$(call write-file,$(O)/$(i)/.opts-$(s),$(call opts-of,$(i),$(s)))) \
+	$(call write-file,$(O)/$(i)/.context,$(call context-of,$(i))))
+$(shell $(TOP)/mk/update-opts $(foreach i,$(WANTED),$(O)/$(i)/.context $(addprefix $(O)/$(i)/.opts-,$(ALL_STAGES))))
 endif
 
 # --- names: snapshots, containers and locks of one build directory ---
@@ -208,47 +305,70 @@ endif
 # build directories never share snapshots, and a moved checkout keeps its own.
 SM_ID = $(or $(file <$(O)/.sm-id),$(shell mkdir -p $(O) && od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tee $(O)/.sm-id))
 snap = scratchmerge-$(SM_ID)/$(1)
-kept = scratchmerge-$(SM_ID).$(1).prune
 owner = $(SM_ID)/$(1)
 # the tree volume: one per tree image (its ID), shared by every image
 tree = scratchmerge-tree-$(patsubst sha256:%,%,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))
 with-lock = $(TOP)/mk/with-lock $(O)/$(1) $(1)
-stage-env = SM_SNAP=$(call snap,$(1)) SM_OWNER=$(call owner,$(1)) SM_KEPT=$(call kept,$(1)) \
-	SM_TREE=$(call tree,$(1)) SM_STAGE3_IMAGE=$(call iv,$(1),STAGE3_IMAGE) \
-	SM_PORTAGE_IMAGE=$(call iv,$(1),PORTAGE_IMAGE) SM_JOBS=$(JOBS) \
-	SM_PLATFORM=$(call iv,$(1),PLATFORM) V=$(V)
+# what an export-mode stage writes: $(O)/NAME/STAGE-PATH.tar
+export-file = $(O)/$(1)/$(2)$(subst /,-,$(3)).tar
+EXPORTS := /destination /var/lib/scratchmerge
+# the network of a stage: the fetching ones get NETWORK (the builder's by default)
+stage-network = $(if $(filter fetch,$($(2).NETWORK)),$(or $(NETWORK),$(BUILDER.$(call iv,$(1),BUILDER).NETWORK),default),none)
+# where a stage starts: the base image, or the snapshot of the stage before
+stage-from = $(if $(filter base,$($(2).FROM)),$(call fact.STAGE3_ID,$(1)),$(call snap,$(1)):$($(2).FROM))
+# what a container stage does with its container
+stage-mode = $(if $($(2).SKIP_UNLESS),$(if $(strip $(call iv,$(1),$($(2).SKIP_UNLESS))),$($(2).MODE),tag),$($(2).MODE))
 
-# --- the stages: one rule each, for every image ---
-STAGE_DEPS := | $(HELPERS_STATIC) $(O)/bin/mkimage
-prev-stage = $(word $(words $(call upto,$(1),$(STAGES))),x $(STAGES))
+# --- the stages: one pattern rule each, for every image ---
 RUN_STAGE = $(TOP)/mk/run-stage
+WHY = $(TOP)/mk/why
 # make -s: the stage scripts print nothing either
 export SM_QUIET := $(if $(findstring s,$(firstword -$(MAKEFLAGS))),1)
 
-# $(call container-stage,STAGE)
-define container-stage
-$(O)/%/.stamp-$(1): $(if $(filter portage,$(1)),,$(O)/%/.stamp-$(call prev-stage,$(1))) $(O)/%/.opts-$(1) $(STAGE_DEPS)
-	$$(Q)$$(call stage-env,$$*) $$(call with-lock,$$*) $$(RUN_STAGE) $$* $(1) \
-		$$(if $$(filter portage,$(1)),$$(call iv,$$*,STAGE3_IMAGE),$$(call snap,$$*):$(call prev-stage,$(1))) \
-		$(O)/$$*/.opts-$(1) $(O)/$$*/$(1).log $$(IMG_DIR_$$*) \
-		$$(if $$(filter unmerge,$(1)),$$(if $$(strip $$(call iv,$$*,UNMERGE)),,--tag-only)) \
-		$$(if $$(filter prune,$(1)),--keep)
-	@touch $$@
+# mk/run-stage's arguments, all from the declaration
+run-stage-args = --name $(1) --stage $(2) --dir $(IMG_DIR_$(1)) --from $(call stage-from,$(1),$(2)) \
+	--opts $(O)/$(1)/.opts-$(2) --context $(O)/$(1)/.context --log $(O)/$(1)/$(2).log \
+	--snap $(call snap,$(1)) --owner $(call owner,$(1)) --mode $(call stage-mode,$(1),$(2)) \
+	--network $(call stage-network,$(1),$(2)) --platform $(call iv,$(1),PLATFORM) --jobs $(JOBS) \
+	$(if $(filter tree,$($(2).MOUNTS)),--tree $(call tree,$(1))=$(call iv,$(1),PORTAGE_IMAGE)=$(call fact.STAGE3_ID,$(1))) \
+	$(if $(filter caches,$($(2).MOUNTS)),--caches) \
+	--program mk/stages/common.sh=stages/common.sh \
+	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p))) \
+	$(foreach c,$($(2).COPY),--copy $(IMG_DIR_$(1))/$(subst :,=,$(c))) \
+	$(if $(filter export,$($(2).MODE)),$(foreach e,$(EXPORTS),--export $(e)=$(call export-file,$(1),$(2),$(e))))
+run-stage-program = $(if $(filter script,$(2)),--program mk/stages/$(1).sh=stages/$(1).sh,$(if $(filter noop,$(2)),--program \
+	mk/stages/noop=stages/noop,$(if $(filter static:%,$(2)),--program $(O)/bin-static/$(call prog-arg,$(2))=bin/$(call prog-arg,$(2)))))
+
+# $(call stage-rule,STAGE): the stamp of STAGE for every image. Its
+# prerequisites: the stage it starts from, its option file; order-only,
+# the programs it runs and the checks it waits for. The old stamp goes
+# first: it never outlives a failed or interrupted run. A stage holds the
+# image's lock (mk/with-lock) but for one that starts from nothing (the
+# config check: it reads image.yaml, writes its stamp, and may run beside
+# the chain under make -j).
+stage-lock = $(if $($(1).FROM),$$(call with-lock,$$*))
+define stage-rule
+$(O)/%/.stamp-$(1): $(if $(filter-out base,$($(1).FROM)),$(O)/%/.stamp-$($(1).FROM)) $(O)/%/.opts-$(1) \
+		| $(call stage-progs,$(1)) $(addprefix $(O)/%/.stamp-,$($(1).CHECKS))
+	@rm -f $$@
+	$$(Q)$$(WHY) $$* $(1) $$(@D)/.opts-$(1)
+	$$(Q)$(call stage-lock,$(1)) $(if $(filter container,$($(1).KIND)),$$(RUN_STAGE) $$(call run-stage-args,$$*,$(1)),$$(call \
+		$(1).CMD,$$*))
+	@rm -f $$(@D)/.opts-$(1).old && touch $$@
 endef
-$(foreach s,$(CONTAINER_STAGES),$(eval $(call container-stage,$(s))))
+$(foreach s,$(STAGES) $(CHECKS),$(eval $(call stage-rule,$(s))))
 
-$(O)/%/.stamp-scratch: $(O)/%/.stamp-prune $(O)/%/.opts-scratch $(STAGE_DEPS)
-	$(Q)SM_KEPT=$(call kept,$*) V=$(V) $(call with-lock,$*) $(TOP)/mk/scratch $* $(IMG_DIR_$*) \
-		$(call iv,$*,TAG) $(call iv,$*,COMPRESS) $(call fact,$(IMG_DIR_$*):sde) $(O) \
-		$(lastword $(subst /, ,$(call iv,$*,PLATFORM)))
-	@touch $@
-
+# make help's stage list, from the declarations
 ## images/NAME            build every stage that is out of date, load NAME:latest
-## images/NAME/STAGE      build up to and including STAGE
+## images/NAME/STAGE      build up to and including STAGE (or run the check STAGE)
 ## images/NAME/STAGE-redo force STAGE (and everything after it) to run again
 ## images/NAME/shell      interactive shell in the newest snapshot of the image
-## images/NAME/pretend    what ROOT=/destination emerge would merge (no build),
-##                        set against UNMERGE and PROVIDED
 ## images/NAME/test       run images/NAME/test against the loaded image
 ## images/NAME/clean      remove its stamps, snapshots and outputs (caches stay)
-## Stages: portage world-rebuild emerge-root glibc unmerge prune scratch
+help-line = '$(subst ','\'',$(1))'
+help-stages = $(call help-line,Stages of an image$(comma) in order (mk/stages.mk; images/NAME/STAGE builds up to STAGE):) \
+	$(foreach s,$(STAGES),$(call help-line,  $(s)$(if $($(s).CHECKS), (waits for $(subst $(subst ,, ),$(comma),$($(s).CHECKS)))): $($(s).HELP))) \
+	$(call help-line,Checks (images/NAME/CHECK; they keep nothing):) \
+	$(foreach c,$(CHECKS),$(call help-line,  $(c): $($(c).HELP))) \
+	$(call help-line,Actions (images/NAME/ACTION; nothing is kept):) \
+	$(foreach a,$(ACTIONS),$(call help-line,  $(a): $($(a).HELP)))

@@ -14,7 +14,7 @@ PUSH_FLAGS ?=
 
 # $(call sbom-targets,NAME)
 define sbom-targets
-$(IMG_DIR_$(1))/report: $(O)/$(1)/.stamp-scratch
+$(IMG_DIR_$(1))/report: $(O)/$(1)/.stamp-$(LAST_STAGE) | $(O)/bin/sbom
 	$$(Q)in=$(O)/$(1)/sbom-input; \
 	$(O)/bin/sbom report --image $(O)/$(1)/image.tar --vdb $$$$in/vdb --name $(1) \
 		--from-builder "$$$$(awk '$$$$2 == "whole" { print $$$$1 }' $$$$in/from-builder 2>/dev/null)" \
@@ -23,7 +23,7 @@ $(IMG_DIR_$(1))/report: $(O)/$(1)/.stamp-scratch
 		--unmerge-log $(O)/$(1)/unmerge.log \
 		--unmerge-sizes $$$$([ -f $$$$in/unmerge-sizes ] && echo $$$$in/unmerge-sizes || echo /dev/null) \
 		--json $(O)/$(1)/report.json
-$(IMG_DIR_$(1))/push: $(O)/$(1)/.stamp-scratch
+$(IMG_DIR_$(1))/push: $(O)/$(1)/.stamp-$(LAST_STAGE)
 	$$(Q)[ -n "$$(REGISTRY)" ] || { echo "$(IMG_DIR_$(1))/push: set REGISTRY=host[:port]/path" >&2; exit 1; }
 	$$(Q)ref=$$(call iv,$(1),TAG); case $$$$ref in *:*) ;; *) ref=$$$$ref:latest ;; esac; \
 	repo=$$(REGISTRY)/$$$${ref%:*} tag=$$$${ref##*:} digest=$$$$(cat $(O)/$(1)/digest); \

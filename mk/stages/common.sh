@@ -1,9 +1,12 @@
 # Sourced by every stage script (inside the builder, /bin/sh): the stage's
-# options, strict mode, and the helpers' path.
+# options (what it reads: a change reruns it) and context (where the image
+# and its variables are, for messages: no rerun), strict mode, and the
+# helpers' path.
 set -eu
 LC_ALL=C
 export LC_ALL
 . /scratchmerge/opts
+. /scratchmerge/context
 PATH=/scratchmerge/bin:$PATH
 export PATH
 ROOT_DIR=/destination

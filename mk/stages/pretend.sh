@@ -39,4 +39,4 @@ done
 for a in $SM_PROVIDED; do
 	echo "PROVIDED: $a is taken as installed; Portage pulls nothing for it"
 done
-echo "(which of ROOT's packages nothing the entrypoint needs is known after a build: make images/$SM_NAME/report lists them as UNMERGE/PROVIDED candidates)"
+echo "(which of ROOT's packages nothing the entrypoint needs is known after a build: make $SM_IMG_DIR/report lists them as UNMERGE/PROVIDED candidates)"

@@ -66,20 +66,21 @@ MVK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory IMAGE_DIR
 check "a checkout built in place" test -s "$MV/build/fx-second/image.tar"
 mv "$MV" "$MV-moved"
 (cd "$MV-moved" && "${MVK[@]}" tests/images/fx-second/scratch-redo > "$T_TMP/last" 2>&1)
-expect "after the checkout moved, scratch-redo works from the kept snapshot" "scratch" "$(ran fx-second)"
+expect "after the checkout moved, scratch-redo works from the exported ROOT" "scratch" "$(ran fx-second)"
 check "... and nothing recreated the old path" test ! -e "$MV"
 (cd "$MV-moved" && "${MVK[@]}" tests/images/fx-second/clean > /dev/null 2>&1)
 
 # --- SIGINT and SIGTERM in every stage, then a plain make resumes ---
 # slow-engine pauses before the engine call that starts the stage's work
-# (start for a container stage, cp for scratch); the signal goes to make's
+# (start for a container stage, load for scratch); the signal goes to make's
 # process group, as a terminal's Ctrl-C or a service manager's stop would.
+# (The config check makes no engine call: one mkimage run of milliseconds.)
 # an UNMERGE, so that every stage runs a container (none is --tag-only)
 SIGVARS=("FX_SECOND_PACKAGES=app-misc/hello app-misc/extra" FX_SECOND_UNMERGE=app-misc/extra)
 sm "$SECOND" "${SIGVARS[@]}"
-for stage in $ALL; do
+for stage in ${ALL/config /}; do
 	for sig in INT TERM; do
-		case $stage in scratch) on=cp ;; *) on=start ;; esac
+		case $stage in scratch) on=load ;; *) on=start ;; esac
 		rm -f "$T_TMP/mark"
 		# this stage and the ones after it are out of date
 		for s in $ALL; do
@@ -102,7 +103,7 @@ for stage in $ALL; do
 		[ ! -e "$OUT/fx-second/.stamp-$stage" ] || ok=0
 		[ -z "$(containers fx-second -a)" ] || ok=0
 		case $stage in
-		prune) ! docker container inspect "$(snap fx-second | tr / .).prune" > /dev/null 2>&1 || ok=0 ;;
+		prune) [ -z "$(find "$OUT/fx-second" -name 'prune-*.tar*')" ] || ok=0 ;;
 		scratch) [ -z "$(find "$OUT/fx-second" -name '*.tmp*' -o -name '*.new')" ] || ok=0 ;;
 		*) ! docker image inspect "$(snap fx-second):$stage" > /dev/null 2>&1 || ok=0 ;;
 		esac

@@ -75,22 +75,30 @@ framework_setup() {
 	# a make of its own: not the -s, -j or jobserver of a `make check` around us
 	MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
 	HELLO=$IMG/fx-hello
-	ALL="portage world-rebuild emerge-root glibc unmerge prune scratch"
+	# every stage and check of a cold build, in make's order (mk/stages.mk)
+	ALL="config portage lint world-rebuild emerge-root glibc unmerge prune scratch"
+	# what a change to USE or portage/ reruns (config reads neither)
+	FROM_PORTAGE="portage lint world-rebuild emerge-root glibc unmerge prune scratch"
 }
 # sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
 sm() {
 	"${MK[@]}" "$@" > "$T_TMP/last" 2>&1
 }
-# ran IMAGE: the stages that ran in the last make, for one image
+# ran IMAGE: the stages that ran in the last make, for one image (their
+# first lines: ">>> IMAGE STAGE", or ">>> IMAGE STAGE (WHAT changed)")
 ran() {
-	sed -n "s/^>>> $1 \([a-z-]*\)$/\1/p" "$T_TMP/last" | paste -sd' '
+	sed -n "s/^>>> $1 \([a-z-]*\)\( (.*)\)\{0,1\}$/\1/p" "$T_TMP/last" | paste -sd' '
+}
+# ran_sorted IMAGE: the same, sorted (make -j runs checks beside stages)
+ran_sorted() {
+	ran "$1" | tr ' ' '\n' | sort | paste -sd' '
 }
 # snap IMAGE [OUT]: the snapshot repository of IMAGE in build directory OUT
 snap() {
 	echo "scratchmerge-$(cat "${2:-$OUT}/.sm-id" 2> /dev/null)/$1"
 }
-# containers IMAGE [docker ps flags]: names of IMAGE's stage containers
-# (work, not the kept prune snapshot) in this build directory
+# containers IMAGE [docker ps flags]: names of IMAGE's stage containers in
+# this build directory
 containers() {
 	local i=$1
 	shift

@@ -23,7 +23,7 @@ layer_list() {	# layer_list IMAGE: the files of its archive's layer
 sm "$SECOND/clean"
 check "pretend runs without building ROOT" sm "$SECOND/pretend" \
 	FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_UNMERGE="app-misc/extra app-misc/hello"
-expect "it ran the stages up to world-rebuild only, then pretend" "portage world-rebuild pretend" "$(ran fx-second)"
+expect "it ran the stages up to world-rebuild only, then pretend" "config portage lint world-rebuild pretend" "$(ran fx-second)"
 check "emerge's own list, for ROOT" grep -q '^\[ebuild  N     \] app-misc/withdep-1.0::gentoo to /destination/ USE=""' "$T_TMP/last"
 check "ROOT's packages, the dependency first" bash -c \
 	"sed -n '/^into ROOT/,/^into the builder/p' '$T_TMP/last' | grep -A2 '^into ROOT' | tr -d ' ' | paste -sd' ' | grep -q 'app-misc/extra-2.0 app-misc/withdep-1.0'"
@@ -40,10 +40,10 @@ check "pretend with USE: the flags in IUSE, after the IUSE defaults" \
 sm "$SECOND" FX_SECOND_USE="-ipv6 greting"
 rc=$?
 expect "an unknown USE flag fails the build" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
-expect "... at the portage stage, before any emerge" "portage" "$(ran fx-second)"
-check "... saying so" grep -q 'fx-second: stage portage failed' "$T_TMP/last"
-check "... naming the image's Makefile and variable, the flag and the closest name" \
-	grep -q "$SECOND/Makefile: FX_SECOND_USE: USE flag 'greting'.*closest: greeting" "$T_TMP/last"
+expect "... at the lint check after the portage stage, before any emerge" "portage lint" "$(ran fx-second)"
+check "... saying so" grep -q 'fx-second: stage lint failed' "$T_TMP/last"
+check "... naming where the variable was set, the variable, the flag and the closest name" \
+	grep -q "the command line: FX_SECOND_USE: USE flag 'greting'.*closest: greeting" "$T_TMP/last"
 mkdir -p "$SECOND/portage/package.use"
 printf '# hello, as the fixture builds it\napp-misc/hello greeting\napp-misc/hello -statik\n' > "$SECOND/portage/package.use/hello"
 sm "$SECOND"
@@ -51,7 +51,7 @@ check "a package.use line with an unknown flag fails with the image's file:line"
 	grep -q "$SECOND/portage/package.use/hello:3: app-misc/hello: USE flag 'statik' is not in IUSE of app-misc/hello.*closest: static" "$T_TMP/last"
 printf 'app-misc/hello greeting -static\n' > "$SECOND/portage/package.use/hello"
 check "fixed, it builds" sm "$SECOND"
-check "... and the lint's verdict is in the portage log" grep -q "^uselint: 1 lines, 2 flags checked against 1 ebuilds" "$OUT/fx-second/portage.log"
+check "... and the lint's verdict is in its log" grep -q "^uselint: 1 lines, 2 flags checked against 1 ebuilds" "$OUT/fx-second/lint.log"
 rm -rf "$SECOND/portage"
 
 # --- PROVIDED: a dependency taken as installed is not merged ---
@@ -59,7 +59,7 @@ sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUI
 layer_list fx-second > "$T_TMP/files"
 check "without PROVIDED the runtime dependency is in the image" grep -qx usr/bin/extra "$T_TMP/files"
 sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUILDER= FX_SECOND_PROVIDED=app-misc/extra-2.0
-expect "a PROVIDED change reruns from emerge-root on" "emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
+expect "a PROVIDED change reruns the lint and from emerge-root on" "lint emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
 layer_list fx-second > "$T_TMP/files"
 check "with PROVIDED it is not" bash -c "! grep -q usr/bin/extra '$T_TMP/files' && grep -qx usr/share/withdep/marker '$T_TMP/files'"
 check "the emerge log says why" grep -q "app-misc/extra is in package.provided: not merged" "$OUT/fx-second/emerge-root.log"
