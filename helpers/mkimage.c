@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/hex.h"
 #include "lib/imgconf.h"
 #include "lib/layer.h"
 #include "lib/oci.h"
@@ -39,13 +40,6 @@ static int
 sink(void *arg, const void *buf, size_t len)
 {
 	return zsink_write(arg, buf, len);
-}
-
-static void
-hex(const unsigned char *md, char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
 static long long
@@ -210,8 +204,8 @@ main(int argc, char **argv)
 
 	img.layerfd = layerfd;
 	img.layer_size = res.csize;
-	hex(res.csha, img.layer_digest);
-	hex(res.usha, img.diff_id);
+	hex_encode(res.csha, 32, img.layer_digest);
+	hex_encode(res.usha, 32, img.diff_id);
 	img.layer_media_type = kind == ZSINK_GZIP ? "application/vnd.oci.image.layer.v1.tar+gzip"
 			     : kind == ZSINK_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
 						  : "application/vnd.oci.image.layer.v1.tar";

@@ -8,14 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hex.h"
 #include "imgtar.h"
-
-static void
-hexify(const unsigned char *md, unsigned n, char *out)
-{
-	for (unsigned i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
 
 static struct archive *
 open_outer(const char *path)
@@ -124,9 +118,9 @@ add(struct imgtar *t, struct archive *in, struct archive_entry *e)
 			EVP_DigestUpdate(c1, buf, n);
 		}
 		EVP_DigestFinal_ex(c256, md, NULL);
-		hexify(md, 32, f->sha256);
+		hex_encode(md, 32, f->sha256);
 		EVP_DigestFinal_ex(c1, md, NULL);
-		hexify(md, 20, f->sha1);
+		hex_encode(md, 20, f->sha1);
 		EVP_MD_CTX_free(c256);
 		EVP_MD_CTX_free(c1);
 		if (n < 0)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "oci.h"
 
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -19,11 +20,7 @@
 static void
 sha256_hex(const void *buf, size_t n, char hex[65])
 {
-	unsigned char md[32];
-
-	EVP_Digest(buf, n, md, NULL, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex_digest(EVP_sha256(), buf, n, hex);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hex.h"
 #include "license.h"
 #include "sbom.h"
 
@@ -210,17 +211,6 @@ sbom_free(struct sbom *s)
 
 /* --- SPDX --- */
 
-static void
-sha_hex(const EVP_MD *md, const void *buf, size_t n, char *out)
-{
-	unsigned char d[64];
-	unsigned len;
-
-	EVP_Digest(buf, n, d, &len, md, NULL);
-	for (unsigned i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* SPDX ids allow letters, digits, '.' and '-' */
 static void
 spdx_id(char *out, size_t n, const char *prefix, const char *s)
@@ -238,7 +228,7 @@ file_id(const char *path, char out[64])
 {
 	char h[65];
 
-	sha_hex(EVP_sha256(), path, strlen(path), h);
+	hex_digest(EVP_sha256(), path, strlen(path), h);
 	snprintf(out, 64, "SPDXRef-File-%.16s", h);
 }
 
@@ -362,7 +352,7 @@ sbom_spdx(struct sbom *s, const char *name)
 			for (size_t k = 0; k < p->nfiles; k++)
 				memcpy(codes + 40 * k, sh[k], 40);
 			free(sh);
-			sha_hex(EVP_sha1(), codes, p->nfiles * 40, vc);
+			hex_digest(EVP_sha1(), codes, p->nfiles * 40, vc);
 			free(codes);
 		}
 		for (size_t k = 0; k < p->nfiles; k++) {
@@ -499,7 +489,7 @@ sbom_spdx(struct sbom *s, const char *name)
 	body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!body)
 		return NULL;
-	sha_hex(EVP_sha256(), body, strlen(body), hex);
+	hex_digest(EVP_sha256(), body, strlen(body), hex);
 	free(body);
 	snprintf(ns, sizeof(ns), "https://scratchmerge.invalid/spdx/%s/%s", name, hex);
 	json_object_set_new(doc, "documentNamespace", json_string(ns));

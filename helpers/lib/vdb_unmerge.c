@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "path.h"
 #include "strset.h"
 #include "vdb.h"
@@ -328,8 +329,7 @@ md5_of(struct ctx *c, const char *rel, char hex[33])
 	close(fd);
 	if (n < 0 || !MD5_Final(md, &m))
 		return -1;
-	for (int i = 0; i < MD5_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex_encode(md, MD5_DIGEST_LENGTH, hex);
 	return 0;
 }
 
