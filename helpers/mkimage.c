@@ -81,7 +81,8 @@ main(int argc, char **argv)
 	int noverlays = 0, ntags = 0, nlabels = 0, level = -1, jobs = 0, print = 0, c;
 	enum zsink_kind kind = ZSINK_GZIP;
 	long long sde = -1;
-	char err[8192], outdir[4096];
+	char outdir[4096];
+	struct err e;
 	struct imgconf conf;
 	struct layer layer;
 	struct zsink *z;
@@ -129,8 +130,8 @@ main(int argc, char **argv)
 	if (sde < 0 && getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"))
 		sde = number("SOURCE_DATE_EPOCH", getenv("SOURCE_DATE_EPOCH"), 1, 253402300799LL);
 
-	if (imgconf_load(config, &conf, err, sizeof(err)))
-		tool_die("%s", err);
+	if (imgconf_load(config, &conf, &e))
+		tool_die_err(&e, NULL);
 	for (int i = 0; i < nlabels; i++) {
 		char *eq = strchr(labels[i], '=');
 		json_t *l = json_object_get(conf.config, "Labels");
@@ -215,9 +216,9 @@ main(int argc, char **argv)
 	img.created = sde;
 	img.tags = tags;
 	img.ntags = ntags;
-	if (oci_write(&img, outfd, err, sizeof(err))) {
+	if (oci_write(&img, outfd, &e)) {
 		unlink(tmp_out);
-		tool_die("%s: %s", out, err);
+		tool_die_err(&e, "%s", out);
 	}
 	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, out))
 		goto fail_errno;

@@ -232,7 +232,8 @@ main(int argc, char **argv)
 		return tool_finish(bad ? 1 : 0);
 	}
 	if (!strcmp(cmd, "attach")) {
-		char tmp[4096], digest[65], err[2048], *buf;
+		char tmp[4096], digest[65], *buf;
+		struct err e;
 		FILE *f;
 		long n;
 		int fd;
@@ -246,10 +247,9 @@ main(int argc, char **argv)
 		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", image);
 		if ((fd = mkstemp(tmp)) < 0)
 			tool_die("%s:", tmp);
-		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, err,
-			       sizeof(err))) {
+		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, &e)) {
 			unlink(tmp);
-			tool_die("%s", err);
+			tool_die_err(&e, NULL);
 		}
 		if (fchmod(fd, 0644) || close(fd) || rename(tmp, image)) {
 			unlink(tmp);

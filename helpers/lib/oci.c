@@ -100,6 +100,19 @@ copy_layer(struct archive *a, int fd, uint64_t size)
 	return 0;
 }
 
+/* "WHAT: REASON": libarchive's message for A when it has one, else errno's */
+static void
+archive_fail(struct err *e, struct archive *a, const char *what)
+{
+	const char *why = a ? archive_error_string(a) : NULL;
+	int errnum = a && archive_errno(a) > 0 ? archive_errno(a) : errno ? errno : EIO;
+
+	if (why)
+		err_set(e, errnum, "%s: %s", what, why);
+	else
+		err_set(e, errnum, "%s:", what);
+}
+
 static int
 cmp_file(const void *x, const void *y)
 {
@@ -107,7 +120,7 @@ cmp_file(const void *x, const void *y)
 }
 
 int
-oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
+oci_write(struct oci_image *img, int outfd, struct err *e)
 {
 	char created[32], diff[80], layer_name[96], config_name[96], manifest_name[96];
 	char *config_s = NULL, *manifest_s = NULL, *index_s = NULL, *docker_s = NULL;
@@ -118,6 +131,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 	time_t t = (time_t)img->created;
 	int r = -1;
 
+	err_clear(e);
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(diff, sizeof(diff), "sha256:%s", img->diff_id);
@@ -146,7 +160,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 		json_t *d = descriptor(MT_MANIFEST, img->manifest_digest, strlen(manifest_s));
 
 		if (oci_normalize_ref(img->tags[i], full, sizeof(full), &tag)) {
-			snprintf(err, errlen, "--tag %s: not an image reference (NAME[:TAG])", img->tags[i]);
+			err_set(e, EINVAL, "--tag %s: not an image reference (NAME[:TAG])", img->tags[i]);
 			json_decref(d);
 			goto out_json;
 		}
@@ -207,8 +221,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 	r = 0;
 	goto out;
 arch_fail:
-	snprintf(err, errlen, "writing the image archive: %s",
-		 a && archive_error_string(a) ? archive_error_string(a) : strerror(errno));
+	archive_fail(e, a, "writing the image archive");
 out:
 	archive_entry_free(ae);
 	archive_write_free(a);
@@ -237,10 +250,10 @@ write_blob(struct archive *a, struct archive_entry *ae, const char *name, const 
 
 int
 oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
-	   const char *title, const char *ref_name, char artifact_digest[65], char *err, size_t errlen)
+	   const char *title, const char *ref_name, char artifact_digest[65], struct err *e)
 {
 	struct archive *r = NULL, *w = NULL;
-	struct archive_entry *e, *ae = NULL;
+	struct archive_entry *ent, *ae = NULL;
 	json_t *index = NULL, *man = NULL, *subject = NULL, *d;
 	char *index_s = NULL, *man_s = NULL, *new_index = NULL, blob_hex[65], empty_hex[65];
 	struct outfile add[3];
@@ -248,6 +261,7 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 	int64_t mtime = 0;
 	int rc = -1;
 
+	err_clear(e);
 	/* pass 1: index.json, and the image manifest it names */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *want = NULL;
@@ -261,14 +275,14 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 										   "org.opencontainers.image.ref.name"));
 
 				if (rn && !strcmp(rn, ref_name)) {
-					snprintf(err, errlen, "%s: already has an artifact named %s", in, ref_name);
+					err_set(e, EEXIST, "%s: already has an artifact named %s", in, ref_name);
 					goto out;
 				}
 				if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
 					m0 = v;
 			}
 			if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
-				snprintf(err, errlen, "%s: index.json names no image manifest", in);
+				err_set(e, EINVAL, "%s: index.json names no image manifest", in);
 				goto out;
 			}
 			subject = json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest",
@@ -279,18 +293,18 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 		if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
 		    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
 			goto read_fail;
-		while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-			const char *n = archive_entry_pathname(e);
+		while (archive_read_next_header(r, &ent) == ARCHIVE_OK) {
+			const char *n = archive_entry_pathname(ent);
 
 			if (!pass && !strcmp(n, "index.json")) {
-				int64_t sz = archive_entry_size(e);
+				int64_t sz = archive_entry_size(ent);
 
-				mtime = archive_entry_mtime(e);
+				mtime = archive_entry_mtime(ent);
 				if (sz < 0 || sz > (16 << 20) || !(index_s = calloc(1, sz + 1)) ||
 				    archive_read_data(r, index_s, sz) != sz)
 					goto read_fail;
 			} else if (pass && !strcmp(n, want)) {
-				int64_t sz = archive_entry_size(e);
+				int64_t sz = archive_entry_size(ent);
 
 				if (sz < 0 || sz > (16 << 20) || !(man_s = calloc(1, sz + 1)) ||
 				    archive_read_data(r, man_s, sz) != sz)
@@ -300,12 +314,12 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 		archive_read_free(r);
 		r = NULL;
 		if (!pass && (!index_s || !(index = json_loads(index_s, 0, NULL)))) {
-			snprintf(err, errlen, "%s: no index.json: not an image archive", in);
+			err_set(e, EINVAL, "%s: no index.json: not an image archive", in);
 			goto out;
 		}
 	}
 	if (!man_s) {
-		snprintf(err, errlen, "%s: the image manifest is missing", in);
+		err_set(e, EINVAL, "%s: the image manifest is missing", in);
 		goto out;
 	}
 
@@ -350,8 +364,8 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 	if (!(w = archive_write_new()) || !(ae = archive_entry_new()) ||
 	    archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || archive_write_open_fd(w, outfd) != ARCHIVE_OK)
 		goto write_fail;
-	while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-		const char *n = archive_entry_pathname(e);
+	while (archive_read_next_header(r, &ent) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(ent);
 		int is_blob = !strncmp(n, "blobs", 5);	/* blobs/, blobs/sha256/ and the blobs */
 
 		while (next < nadd && (!is_blob || strcmp(add[next].name, n) <= 0)) {
@@ -365,7 +379,7 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 				goto write_fail;
 			continue;
 		}
-		if (archive_write_header(w, e) != ARCHIVE_OK)
+		if (archive_write_header(w, ent) != ARCHIVE_OK)
 			goto write_fail;
 		for (;;) {
 			static char buf[1 << 16];
@@ -384,11 +398,10 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 	rc = 0;
 	goto out;
 read_fail:
-	snprintf(err, errlen, "%s: %s", in, r && archive_error_string(r) ? archive_error_string(r) : strerror(errno));
+	archive_fail(e, r, in);
 	goto out;
 write_fail:
-	snprintf(err, errlen, "writing the archive: %s",
-		 w && archive_error_string(w) ? archive_error_string(w) : strerror(errno));
+	archive_fail(e, w, "writing the archive");
 out:
 	archive_read_free(r);
 	archive_write_free(w);

@@ -52,7 +52,8 @@ build(int filter)
 	struct oci_image img = { 0 };
 	const char *tags[] = { "t:1" };
 	unsigned char md[32];
-	char path[4096], err[256];
+	char path[4096];
+	struct err err;
 	struct archive *a = archive_write_new();
 	int lfd, fd;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -101,7 +102,7 @@ build(int filter)
 	img.ntags = 1;
 	snprintf(path, sizeof(path), "%s/image.tar", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
+	assert_int_equal(oci_write(&img, fd, &err), 0);
 	close(fd);
 	close(lfd);
 	json_decref(img.runtime);
