@@ -156,15 +156,15 @@ main(int argc, char **argv)
 		snprintf(tmp, sizeof(tmp), "%s", out);
 		snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
 	}
-	if (rootfs && layer_add_dir(&layer, rootfs, 0))
-		tool_die("%s", layer.err);
+	if (rootfs && layer_add_dir(&layer, rootfs, 0, &e))
+		tool_die_err(&e, NULL);
 	if (tar) {
 		int fd = strcmp(tar, "-") ? open(tar, O_RDONLY | O_CLOEXEC) : 0;
 
 		if (fd < 0)
 			tool_die("%s:", tar);
-		if (layer_add_tar(&layer, fd, outdir))
-			tool_die("%s: %s", strcmp(tar, "-") ? tar : "standard input", layer.err);
+		if (layer_add_tar(&layer, fd, outdir, &e))
+			tool_die_err(&e, "%s", strcmp(tar, "-") ? tar : "standard input");
 		if (fd)
 			close(fd);
 	}
@@ -174,10 +174,10 @@ main(int argc, char **argv)
 			tool_die("the root's newest mtime is %lld; pass --source-date-epoch", (long long)sde);
 	}
 	for (int i = 0; i < noverlays; i++)
-		if (layer_add_dir(&layer, overlays[i], 1))
-			tool_die("%s", layer.err);
-	if (layer_sort(&layer))
-		tool_die("%s", layer.err);
+		if (layer_add_dir(&layer, overlays[i], 1, &e))
+			tool_die_err(&e, NULL);
+	if (layer_sort(&layer, &e))
+		tool_die_err(&e, NULL);
 
 	/* the layer goes to an anonymous file, the archive to OUT.tmp-XXXXXX,
 	 * renamed into place only when complete */
@@ -194,10 +194,10 @@ main(int argc, char **argv)
 	}
 	if (!(z = zsink_open(layerfd, kind, level, jobs)))
 		goto fail_errno;
-	if (layer_write(&layer, sde, sink, z)) {
+	if (layer_write(&layer, sde, sink, z, &e)) {
 		zsink_abort(z);
 		unlink(tmp_out);
-		tool_die("%s", layer.err);
+		tool_die_err(&e, NULL);
 	}
 	if (zsink_close(z, &res))
 		goto fail_errno;

@@ -121,17 +121,14 @@ cmp_idx(const void *a, const void *b)
 
 int
 sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
-	  char **whole, size_t nwhole, char **libs, size_t nlibs)
+	  char **whole, size_t nwhole, char **libs, size_t nlibs, struct err *e)
 {
 	memset(s, 0, sizeof(*s));
-	if (imgtar_read(&s->img, archive)) {
-		snprintf(s->err, sizeof(s->err), "%s", s->img.err);
+	err_clear(e);
+	if (imgtar_read(&s->img, archive, e))
 		return -1;
-	}
-	if (vdb_open(&s->db, vdb_root)) {
-		snprintf(s->err, sizeof(s->err), "%s: %s", vdb_root, strerror(errno));
-		return -1;
-	}
+	if (vdb_open(&s->db, vdb_root))
+		return err_set(e, errno, "%s:", vdb_root);
 	s->npkgs = s->db.npkgs;
 	s->pkgs = calloc(s->npkgs + 1, sizeof(*s->pkgs));
 	s->owner = malloc((s->img.n + 1) * sizeof(*s->owner));
@@ -166,24 +163,26 @@ sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 			strset_add(&use, t, NULL);
 		free(u);
 		if (sp->license && license_to_spdx(sp->license, &use, &sp->spdx_license, &s->unmapped)) {
-			snprintf(s->err, sizeof(s->err), "%s: LICENSE \"%s\": %s", vp->atom, sp->license,
-				 errno == EINVAL ? "not a licence expression Portage would write" : strerror(errno));
+			int saved = errno;
+
 			strset_free(&use);
-			return -1;
+			if (saved == EINVAL)
+				return err_set(e, EINVAL, "%s: LICENSE \"%s\": not a licence expression Portage would write",
+					       vp->atom, sp->license);
+			return err_set(e, saved, "%s: LICENSE \"%s\":", vp->atom, sp->license);
 		}
 		strset_free(&use);
 		if (vdb_contents(vp, own_cb, &w, &lineno, &why)) {
-			snprintf(s->err, sizeof(s->err), "%s: CONTENTS:%zu: %s", vp->atom, lineno,
-				 why ? why : strerror(errno));
-			return -1;
+			if (why)
+				return err_set(e, errno, "%s: CONTENTS:%zu: %s", vp->atom, lineno, why);
+			return err_set(e, errno, "%s: CONTENTS:%zu:", vp->atom, lineno);
 		}
 		if (sp->nfiles)
 			qsort(sp->files, sp->nfiles, sizeof(*sp->files), cmp_idx);
 	}
 	return 0;
 nomem:
-	snprintf(s->err, sizeof(s->err), "out of memory");
-	return -1;
+	return err_set(e, ENOMEM, "out of memory");
 }
 
 void

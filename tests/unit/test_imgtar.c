@@ -119,7 +119,7 @@ check_archive(int filter)
 
 	build(filter);
 	snprintf(path, sizeof(path), "%s/image.tar", dir);
-	assert_int_equal(imgtar_read(&t, path), 0);
+	assert_int_equal(imgtar_read(&t, path, NULL), 0);
 	assert_int_equal(strlen(t.manifest_digest), 71);
 	assert_string_equal(json_string_value(json_object_get(t.config, "created")), "2023-11-14T22:13:20Z");
 	f = imgtar_get(&t, "/usr/lib/libx.so.1");
@@ -163,13 +163,14 @@ static void
 test_not_an_image(void **state)
 {
 	struct imgtar t;
+	struct err err;
 	char path[4096];
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/plain.tar", dir);
 	assert_int_equal(tu_sh("cd %s && echo x > f && tar -cf plain.tar f", dir), 0);
-	assert_int_equal(imgtar_read(&t, path), -1);
-	assert_non_null(strstr(t.err, "not an image archive"));
+	assert_int_equal(imgtar_read(&t, path, &err), -1);
+	assert_non_null(strstr(err.msg, "not an image archive"));
 	imgtar_free(&t);
 }
 
