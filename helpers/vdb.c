@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/err.h"
 #include "lib/path.h"
 #include "lib/strset.h"
 #include "lib/vdb.h"
@@ -85,19 +86,6 @@ resolve_all(struct vdb *db, char **atoms, int n, struct vdb_pkg ***pkgs, size_t 
 	return status;
 }
 
-static void
-contents_error(struct vdb_pkg *p, size_t line, const char *why)
-{
-	if (errno == EINVAL && why && !line)
-		tool_warn("%s/var/db/pkg/%s/CONTENTS: %s", strcmp(root, "/") ? root : "",
-			  p->atom, why);
-	else if (errno == EINVAL && why)
-		tool_warn("%s/var/db/pkg/%s/CONTENTS:%zu: %s", strcmp(root, "/") ? root : "",
-			  p->atom, line, why);
-	else
-		tool_warn("%s/var/db/pkg/%s/CONTENTS:", strcmp(root, "/") ? root : "", p->atom);
-}
-
 static int
 cmd_list(struct vdb *db, char **args, int n)
 {
@@ -158,18 +146,16 @@ cmd_files(struct vdb *db, char **args, int n)
 {
 	struct vdb_pkg **pkgs;
 	struct files_ctx c = { 0 };
-	size_t np, line;
-	const char *why = NULL;
+	size_t np;
+	struct err e;
 	int status;
 
 	if (!n)
 		tool_usage(usage_text);
 	status = resolve_all(db, args, n, &pkgs, &np);
 	for (size_t i = 0; i < np; i++) {
-		if (vdb_contents(pkgs[i], files_cb, &c, &line, &why)) {
-			contents_error(pkgs[i], line, why);
-			status = 1;
-		}
+		if (vdb_contents(pkgs[i], files_cb, &c, &e))
+			status = tool_warn_err(&e, NULL);
 	}
 	strset_free(&c.seen);
 	free(pkgs);
@@ -200,8 +186,7 @@ static int
 cmd_owner(struct vdb *db, char **args, int n)
 {
 	struct owner_ctx c = { { 0 }, calloc(n + 1, sizeof(int)) };
-	size_t line;
-	const char *why = NULL;
+	struct err e;
 	int status = 0;
 
 	if (!n)
@@ -217,10 +202,8 @@ cmd_owner(struct vdb *db, char **args, int n)
 			tool_die("out of memory");
 	}
 	for (size_t i = 0; i < db->npkgs; i++)
-		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &line, &why)) {
-			contents_error(&db->pkgs[i], line, why);
-			status = 1;
-		}
+		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &e))
+			status = tool_warn_err(&e, NULL);
 	for (int i = 0; i < n; i++) {
 		char rel[4096];
 
@@ -327,23 +310,13 @@ report_cb(const char *zing, const char *desc, const char *type, const char *path
 		printf("%s %-8s %s %s%c", zing, desc, type, path, sep);
 }
 
-static void
-unmerge_err(const char *path, int err, void *arg)
-{
-	(void)arg;
-	errno = err;
-	if (err)
-		tool_warn("unmerge: %s%s:", strcmp(root, "/") ? root : "", path);
-	else
-		tool_warn("unmerge: %s%s", strcmp(root, "/") ? root : "", path);
-}
-
 static int
 cmd_unmerge(struct vdb *db, char **args, int n)
 {
 	struct vdb_pkg **pkgs;
 	size_t np;
 	int status;
+	struct err e;
 	const char *features = getenv("FEATURES");
 	struct vdb_unmerge_opts o = {
 		.dry_run = dry_run,
@@ -351,7 +324,6 @@ cmd_unmerge(struct vdb *db, char **args, int n)
 		.config_protect = cfg_protect ? cfg_protect : getenv("CONFIG_PROTECT"),
 		.config_protect_mask = cfg_protect_mask ? cfg_protect_mask : getenv("CONFIG_PROTECT_MASK"),
 		.report = report_cb,
-		.err_cb = unmerge_err,
 	};
 
 	if (!n)
@@ -359,8 +331,8 @@ cmd_unmerge(struct vdb *db, char **args, int n)
 	o.orphans = orphans >= 0 ? orphans : features && strstr(features, "unmerge-orphans") != NULL;
 	if ((status = resolve_all(db, args, n, &pkgs, &np)))
 		return status;
-	if (vdb_unmerge(db, pkgs, np, &o))
-		status = 1;
+	if (vdb_unmerge(db, pkgs, np, &o, &e))
+		status = tool_warn_err(&e, "unmerge");
 	free(pkgs);
 	return status;
 }

@@ -142,8 +142,6 @@ sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 		struct walk w = { s, i };
 		struct strset use = { 0 };
 		char cat_pn[1024], *save, *t, *u;
-		size_t lineno = 0;
-		const char *why = NULL;
 
 		sp->vp = vp;
 		sp->slot = field(vp, "SLOT");
@@ -172,11 +170,8 @@ sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 			return err_set(e, saved, "%s: LICENSE \"%s\":", vp->atom, sp->license);
 		}
 		strset_free(&use);
-		if (vdb_contents(vp, own_cb, &w, &lineno, &why)) {
-			if (why)
-				return err_set(e, errno, "%s: CONTENTS:%zu: %s", vp->atom, lineno, why);
-			return err_set(e, errno, "%s: CONTENTS:%zu:", vp->atom, lineno);
-		}
+		if (vdb_contents(vp, own_cb, &w, e))
+			return -1;
 		if (sp->nfiles)
 			qsort(sp->files, sp->nfiles, sizeof(*sp->files), cmp_idx);
 	}

@@ -946,7 +946,7 @@ check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_
 {
 	struct atom a;
 	struct matches m;
-	const char *why;
+	struct err why;
 	char *msg = NULL, group[256] = "", *group_written = NULL;
 	size_t len;
 	FILE *f;
@@ -956,7 +956,7 @@ check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_
 	if (atom_parse(tok[0], &a, &why)) {
 		if (errno != EINVAL)
 			return -1;
-		if (asprintf(&msg, "invalid atom: %s", why) < 0)
+		if (asprintf(&msg, "invalid atom: %s", why.msg) < 0)
 			return -1;
 		report(u, file, lineno, tok[0], msg);
 		free(msg);
