@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atom.h"
+#include "err.h"
 #include "uselint.h"
 
 struct ebuild {
@@ -167,19 +168,18 @@ free_pkg(struct pkg *p)
 }
 
 static int
-load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, struct ebuild *eb)
+load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, struct ebuild *eb,
+	    struct err *err)
 {
 	struct md5cache_entry e;
 	const char *slot, *iuse;
 
 	memset(eb, 0, sizeof(*eb));
 	if (md5cache_read(&u->mc, cat, pf, &e)) {
-		free(u->failed_path);
-		if (asprintf(&u->failed_path, "%s/metadata/md5-cache/%s/%s", u->repo_path, cat, pf) < 0)
-			u->failed_path = NULL;
 		if (errno == EINVAL)
-			u->failed_why = "a line that is not KEY=VALUE";
-		return -1;
+			return err_set(err, EINVAL, "%s/metadata/md5-cache/%s/%s: a line that is not KEY=VALUE",
+				       u->repo_path, cat, pf);
+		return err_set(err, errno, "%s/metadata/md5-cache/%s/%s:", u->repo_path, cat, pf);
 	}
 	slot = md5cache_get(&e, "SLOT");
 	iuse = md5cache_get(&e, "IUSE");
@@ -201,7 +201,7 @@ load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, st
 
 /* CAT/PN with every ebuild the cache has (none: an unknown package). */
 static struct pkg *
-load_pkg(struct uselint *u, const char *cat, const char *pn)
+load_pkg(struct uselint *u, const char *cat, const char *pn, struct err *err)
 {
 	char key[1024];
 	struct pkg *p;
@@ -223,7 +223,7 @@ load_pkg(struct uselint *u, const char *cat, const char *pn)
 
 		if (strncmp(nm->v[i], pn, l) || atom_pf_split(nm->v[i]) != (long)l)
 			continue;
-		if (load_ebuild(u, cat, nm->v[i], l, &eb))
+		if (load_ebuild(u, cat, nm->v[i], l, &eb, err))
 			goto fail;
 		if (push(&p->eb, &p->n, &cap, sizeof(eb), &eb)) {
 			free(eb.pf), free(eb.slot), free(eb.iuse), free(eb.flags);
@@ -319,19 +319,22 @@ load_global(struct uselint *u)
 }
 
 int
-uselint_open(struct uselint *u, const char *repo, uselint_report_fn rep, void *arg)
+uselint_open(struct uselint *u, const char *repo, uselint_report_fn rep, void *arg, struct err *e)
 {
 	memset(u, 0, sizeof(*u));
-	if (md5cache_open(&u->mc, repo))
-		return -1;
+	err_clear(e);
+	if (md5cache_open(&u->mc, repo)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return err_set(e, errno, "%s: not an ebuild repository with metadata/md5-cache", repo);
+		return err_set(e, errno, "%s:", repo);
+	}
 	u->report = rep;
 	u->arg = arg;
 	if (!(u->repo_path = strdup(repo)) || load_global(u)) {
 		int saved = errno;
 
 		uselint_close(u);
-		errno = saved;
-		return -1;
+		return err_set(e, saved, "%s:", repo);
 	}
 	return 0;
 }
@@ -359,7 +362,6 @@ uselint_close(struct uselint *u)
 	md5cache_free_names(u->cats, u->ncats);
 	md5cache_close(&u->mc);
 	free(u->repo_path);
-	free(u->failed_path);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -609,7 +611,7 @@ load_local(struct uselint *u)
 
 /* 1 if a package use.local.desc names for FLAG has it in some IUSE */
 static int
-local_has(struct uselint *u, const char *flag)
+local_has(struct uselint *u, const char *flag, struct err *err)
 {
 	char **cps, *copy, *cp, *save = NULL;
 	int found = 0;
@@ -625,7 +627,7 @@ local_has(struct uselint *u, const char *flag)
 		struct pkg *p;
 
 		*slash = '\0';
-		if (!(p = load_pkg(u, cp, slash + 1))) {
+		if (!(p = load_pkg(u, cp, slash + 1, err))) {
 			found = -1;
 			break;
 		}
@@ -638,11 +640,15 @@ local_has(struct uselint *u, const char *flag)
 }
 
 int
-uselint_check_use(struct uselint *u, const char *use)
+uselint_check_use(struct uselint *u, const char *use, struct err *e)
 {
 	char *buf = strdup(use), *tok, *save = NULL;
+	struct err local;
 	int r = 0;
 
+	if (!e)
+		e = &local;
+	err_clear(e);
 	if (!buf)
 		return -1;
 	for (tok = strtok_r(buf, " \t\r\n", &save); tok && !r; tok = strtok_r(NULL, " \t\r\n", &save)) {
@@ -668,7 +674,7 @@ uselint_check_use(struct uselint *u, const char *use)
 		if (strset_has(&u->global, flag))
 			continue;
 		/* not a global flag: is it some ebuild's local one? */
-		if ((k = local_has(u, flag)) < 0) {
+		if ((k = local_has(u, flag, e)) < 0) {
 			r = -1;
 			break;
 		}
@@ -700,6 +706,8 @@ uselint_check_use(struct uselint *u, const char *use)
 		free(msg);
 	}
 	free(buf);
+	if (r && !e->msg[0])
+		err_set(e, errno, "%s:", u->repo_path);
 	return r;
 }
 
@@ -725,14 +733,14 @@ match_pkg(struct uselint *u, const struct atom *a, struct pkg *p,
 
 /* Every ebuild A matches. */
 static int
-resolve(struct uselint *u, const struct atom *a, struct matches *m)
+resolve(struct uselint *u, const struct atom *a, struct matches *m, struct err *err)
 {
 	size_t capp = 0, cape = 0;
 	struct pkg *p;
 
 	memset(m, 0, sizeof(*m));
 	if (!a->wildcard) {
-		if (!(p = load_pkg(u, a->cat, a->pn)))
+		if (!(p = load_pkg(u, a->cat, a->pn, err)))
 			return -1;
 		return match_pkg(u, a, p, m, &capp, &cape);
 	}
@@ -757,7 +765,7 @@ resolve(struct uselint *u, const struct atom *a, struct matches *m)
 			pn[l] = '\0';
 			if (!atom_glob(a->pn, pn) || strset_has(&seen, pn))
 				continue;
-			if (strset_add(&seen, pn, NULL) < 0 || !(p = load_pkg(u, u->cats[c], pn)) ||
+			if (strset_add(&seen, pn, NULL) < 0 || !(p = load_pkg(u, u->cats[c], pn, err)) ||
 			    match_pkg(u, a, p, m, &capp, &cape))
 				r = -1;
 		}
@@ -778,7 +786,7 @@ free_matches(struct matches *m)
 
 /* Why A matched nothing, with the closest package names. */
 static int
-explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
+explain_nomatch(struct uselint *u, const struct atom *a, FILE *f, struct err *err)
 {
 	struct pkg *p;
 	struct names *nm;
@@ -789,7 +797,7 @@ explain_nomatch(struct uselint *u, const struct atom *a, FILE *f)
 		fprintf(f, "matches no package in %s", u->repo_path);
 		return 0;
 	}
-	if (!(p = load_pkg(u, a->cat, a->pn)))
+	if (!(p = load_pkg(u, a->cat, a->pn, err)))
 		return -1;
 	if (p->n) {
 		fprintf(f, "matches none of the ebuilds of %s/%s in %s:", a->cat, a->pn, u->repo_path);
@@ -942,7 +950,7 @@ out:
  * group until the end of the line (Portage's UseManager:
  * _parse_user_files_to_extatomdict). */
 static int
-check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_t n)
+check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_t n, struct err *err)
 {
 	struct atom a;
 	struct matches m;
@@ -962,7 +970,7 @@ check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_
 		free(msg);
 		return 0;
 	}
-	if (resolve(u, &a, &m)) {
+	if (resolve(u, &a, &m, err)) {
 		atom_free(&a);
 		return -1;
 	}
@@ -970,7 +978,7 @@ check_line(struct uselint *u, const char *file, size_t lineno, char **tok, size_
 		if (!(f = open_memstream(&msg, &len))) {
 			r = -1;
 		} else {
-			r = explain_nomatch(u, &a, f);
+			r = explain_nomatch(u, &a, f, err);
 			fclose(f);
 			if (!r)
 				report(u, file, lineno, tok[0], msg);
@@ -1013,7 +1021,7 @@ out:
 }
 
 static int
-check_file(struct uselint *u, const char *path)
+check_file(struct uselint *u, const char *path, struct err *err)
 {
 	FILE *fp = fopen(path, "re");
 	char *line = NULL, **tok = NULL;
@@ -1041,7 +1049,7 @@ check_file(struct uselint *u, const char *path)
 			}
 		}
 		if (!r && n)
-			r = check_line(u, path, lineno, tok, n);
+			r = check_line(u, path, lineno, tok, n, err);
 	}
 	if (!r && ferror(fp))
 		r = -1;
@@ -1051,9 +1059,9 @@ check_file(struct uselint *u, const char *path)
 	if (!r)
 		return 0;
 fail:
-	/* keep the name of an md5-cache entry that could not be read */
-	if (errno != ENOMEM && !u->failed_path)
-		u->failed_path = strdup(path);
+	/* a message already names the md5-cache entry that could not be read */
+	if (!err->msg[0] && errno != ENOMEM)
+		err_set(err, errno, "%s:", path);
 	return -1;
 }
 
@@ -1066,7 +1074,7 @@ cmp_str(const void *a, const void *b)
 /* Portage's _recursive_file_list: sorted, files and directories
  * together; no hidden names, no `*~`, no CVS directories. */
 static int
-walk(struct uselint *u, const char *path, int top)
+walk(struct uselint *u, const char *path, int top, struct err *err)
 {
 	struct stat st;
 	DIR *d;
@@ -1078,7 +1086,7 @@ walk(struct uselint *u, const char *path, int top)
 	if (stat(path, &st))
 		goto fail;
 	if (!S_ISDIR(st.st_mode))
-		return S_ISREG(st.st_mode) || top ? check_file(u, path) : 0;
+		return S_ISREG(st.st_mode) || top ? check_file(u, path, err) : 0;
 	if (!(d = opendir(path)))
 		goto fail;
 	while ((errno = 0, de = readdir(d))) {
@@ -1098,20 +1106,21 @@ walk(struct uselint *u, const char *path, int top)
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_str);
 	for (size_t i = 0; i < n && !r; i++)
-		r = walk(u, v[i], 0);
+		r = walk(u, v[i], 0, err);
 	md5cache_free_names(v, n);
-	if (!r)
-		return 0;
-	if (u->failed_path)
-		return -1;
+	if (!r || err->msg[0])
+		return r;
 fail:
-	free(u->failed_path);
-	u->failed_path = strdup(path);
-	return -1;
+	return err_set(err, errno, "%s:", path);
 }
 
 int
-uselint_check_package_use(struct uselint *u, const char *path)
+uselint_check_package_use(struct uselint *u, const char *path, struct err *e)
 {
-	return walk(u, path, 1);
+	struct err local;
+
+	if (!e)
+		e = &local;
+	err_clear(e);
+	return walk(u, path, 1, e);
 }
