@@ -267,14 +267,14 @@ main(int argc, char **argv)
 		json_t *doc = sbom_spdx(&s, name);
 
 		if (!doc)
-			tool_die("out of memory");
+			tool_die("%s: the SPDX document:", name);
 		status = write_json(doc, out);
 		json_decref(doc);
 	} else {
 		json_t *r = sbom_report(&s, name, &rm, top);
 
 		if (!r)
-			tool_die("out of memory");
+			tool_die("%s: the report:", name);
 		print_report(r);
 		if (json)
 			write_json(r, json);

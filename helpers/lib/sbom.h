@@ -44,7 +44,8 @@ int sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 	      char **whole, size_t nwhole, char **libs, size_t nlibs, struct err *e);
 void sbom_free(struct sbom *s);
 
-/* The SPDX 2.3 document of the image called NAME. */
+/* The SPDX 2.3 document of the image called NAME, or NULL with errno
+ * ENOMEM (everything built so far freed). */
 json_t *sbom_spdx(struct sbom *s, const char *name);
 
 /* Check DOC against the image archive IMG: every regular file of the image
@@ -64,7 +65,8 @@ struct sbom_removed {
 };
 
 /* The image report: packages by size, biggest files, what PRUNE and
- * UNMERGE removed, setuid/setgid/capability files, UNMERGE candidates. */
+ * UNMERGE removed, setuid/setgid/capability files, UNMERGE candidates.
+ * NULL with errno ENOMEM. */
 json_t *sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int top);
 
 #endif
