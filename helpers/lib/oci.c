@@ -239,6 +239,7 @@ out_json:
 /* --- attaching an artifact (oci_attach) --- */
 
 #define MT_EMPTY "application/vnd.oci.empty.v1+json"
+#define MAX_JSON (16 << 20)	/* index.json or a manifest read back */
 
 static int
 write_blob(struct archive *a, struct archive_entry *ae, const char *name, const char *data, size_t n,
@@ -248,119 +249,175 @@ write_blob(struct archive *a, struct archive_entry *ae, const char *name, const 
 	       archive_write_data(a, data, n) != (la_ssize_t)n ? -1 : 0;
 }
 
-int
-oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
-	   const char *title, const char *ref_name, char artifact_digest[65], struct err *e)
+static struct archive *
+open_archive(const char *in, struct err *e)
 {
-	struct archive *r = NULL, *w = NULL;
-	struct archive_entry *ent, *ae = NULL;
-	json_t *index = NULL, *man = NULL, *subject = NULL, *d;
-	char *index_s = NULL, *man_s = NULL, *new_index = NULL, blob_hex[65], empty_hex[65];
-	struct outfile add[3];
-	size_t nadd = 0, next = 0, i;
-	int64_t mtime = 0;
-	int rc = -1;
+	struct archive *r = archive_read_new();
 
-	err_clear(e);
-	/* pass 1: index.json, and the image manifest it names */
-	for (int pass = 0; pass < 2; pass++) {
-		const char *want = NULL;
-		char mname[96];
-
-		if (pass) {
-			json_t *m0 = NULL, *v;
-
-			json_array_foreach(json_object_get(index, "manifests"), i, v) {
-				const char *rn = json_string_value(json_object_get(json_object_get(v, "annotations"),
-										   "org.opencontainers.image.ref.name"));
-
-				if (rn && !strcmp(rn, ref_name)) {
-					err_set(e, EEXIST, "%s: already has an artifact named %s", in, ref_name);
-					goto out;
-				}
-				if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
-					m0 = v;
-			}
-			if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
-				err_set(e, EINVAL, "%s: index.json names no image manifest", in);
-				goto out;
-			}
-			subject = json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest",
-					    json_object_get(m0, "digest"), "size", json_object_get(m0, "size"));
-			snprintf(mname, sizeof(mname), "blobs/sha256/%s", json_string_value(json_object_get(m0, "digest")) + 7);
-			want = mname;
-		}
-		if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
-		    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
-			goto read_fail;
-		while (archive_read_next_header(r, &ent) == ARCHIVE_OK) {
-			const char *n = archive_entry_pathname(ent);
-
-			if (!pass && !strcmp(n, "index.json")) {
-				int64_t sz = archive_entry_size(ent);
-
-				mtime = archive_entry_mtime(ent);
-				if (sz < 0 || sz > (16 << 20) || !(index_s = calloc(1, sz + 1)) ||
-				    archive_read_data(r, index_s, sz) != sz)
-					goto read_fail;
-			} else if (pass && !strcmp(n, want)) {
-				int64_t sz = archive_entry_size(ent);
-
-				if (sz < 0 || sz > (16 << 20) || !(man_s = calloc(1, sz + 1)) ||
-				    archive_read_data(r, man_s, sz) != sz)
-					goto read_fail;
-			}
-		}
+	if (!r || archive_read_support_format_tar(r) != ARCHIVE_OK ||
+	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK) {
+		archive_fail(e, r, in);
 		archive_read_free(r);
-		r = NULL;
-		if (!pass && (!index_s || !(index = json_loads(index_s, 0, NULL)))) {
-			err_set(e, EINVAL, "%s: no index.json: not an image archive", in);
-			goto out;
+		return NULL;
+	}
+	return r;
+}
+
+/* The member NAME of the archive IN as a NUL-terminated malloc()ed string
+ * (its mtime into *MTIME when not NULL). NULL: absent (ENOENT, E empty),
+ * or unreadable (E set). */
+static char *
+read_member(const char *in, const char *name, int64_t *mtime, struct err *e)
+{
+	struct archive *r = open_archive(in, e);
+	struct archive_entry *ent;
+	char *s = NULL;
+
+	if (!r)
+		return NULL;
+	errno = ENOENT;
+	while (!s && archive_read_next_header(r, &ent) == ARCHIVE_OK) {
+		int64_t sz = archive_entry_size(ent);
+
+		if (strcmp(archive_entry_pathname(ent), name))
+			continue;
+		if (mtime)
+			*mtime = archive_entry_mtime(ent);
+		if (sz < 0 || sz > MAX_JSON || !(s = calloc(1, sz + 1)) || archive_read_data(r, s, sz) != sz) {
+			archive_fail(e, r, in);
+			free(s);
+			s = NULL;
+			break;
 		}
 	}
-	if (!man_s) {
-		err_set(e, EINVAL, "%s: the image manifest is missing", in);
-		goto out;
-	}
+	archive_read_free(r);
+	return s;
+}
 
-	/* the artifact: its blob, the empty config, its manifest */
-	sha256_hex(blob, len, blob_hex);
-	sha256_hex("{}", 2, empty_hex);
-	{
-		json_t *layer = descriptor(artifact_type, blob_hex, len);
+/* The descriptor of the image manifest INDEX names (the first entry of
+ * MT_MANIFEST), as the artifact's `subject`; REF_NAME must be new. */
+static json_t *
+image_subject(json_t *index, const char *in, const char *ref_name, struct err *e)
+{
+	json_t *m0 = NULL, *v;
+	size_t i;
 
-		if (title)
-			json_object_set_new(layer, "annotations",
-					    json_pack("{s:s}", "org.opencontainers.image.title", title));
-		man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-				"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
-				"layers", layer, "subject", subject);
+	json_array_foreach(json_object_get(index, "manifests"), i, v) {
+		const char *rn = json_string_value(json_object_get(json_object_get(v, "annotations"),
+								   "org.opencontainers.image.ref.name"));
+
+		if (rn && !strcmp(rn, ref_name)) {
+			err_set(e, EEXIST, "%s: already has an artifact named %s", in, ref_name);
+			return NULL;
+		}
+		if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
+			m0 = v;
 	}
-	free(man_s);
-	man_s = dump(man);
-	sha256_hex(man_s, strlen(man_s), artifact_digest);
-	d = descriptor(MT_MANIFEST, artifact_digest, strlen(man_s));
+	if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
+		err_set(e, EINVAL, "%s: index.json names no image manifest", in);
+		return NULL;
+	}
+	return json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest", json_object_get(m0, "digest"),
+			 "size", json_object_get(m0, "size"));
+}
+
+/* IN's index.json and the subject it names, checked: its manifest must be
+ * in the archive. */
+static json_t *
+read_index(const char *in, const char *ref_name, int64_t *mtime, json_t **subject, struct err *e)
+{
+	char *s = read_member(in, "index.json", mtime, e), mname[96], *man;
+	json_t *index = s ? json_loads(s, 0, NULL) : NULL;
+
+	free(s);
+	if (!index) {
+		if (!e || !e->msg[0])
+			err_set(e, EINVAL, "%s: no index.json: not an image archive", in);
+		return NULL;
+	}
+	if (!(*subject = image_subject(index, in, ref_name, e)))
+		goto fail;
+	snprintf(mname, sizeof(mname), "blobs/sha256/%s", json_string_value(json_object_get(*subject, "digest")) + 7);
+	if (!(man = read_member(in, mname, NULL, e))) {
+		if (!e || !e->msg[0])
+			err_set(e, EINVAL, "%s: the image manifest is missing", in);
+		json_decref(*subject);
+		goto fail;
+	}
+	free(man);
+	return index;
+fail:
+	json_decref(index);
+	return NULL;
+}
+
+/* The artifact's manifest: the empty config, BLOB (LEN bytes, hex digest
+ * BLOB_HEX) as its one layer, SUBJECT. */
+static char *
+artifact_manifest(const char *blob_hex, size_t len, const char *empty_hex, const char *artifact_type,
+		  const char *title, json_t *subject)
+{
+	json_t *layer = descriptor(artifact_type, blob_hex, len), *man;
+	char *s;
+
+	if (title)
+		json_object_set_new(layer, "annotations", json_pack("{s:s}", "org.opencontainers.image.title", title));
+	man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+			"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
+			"layers", layer, "subject", subject);
+	s = man ? dump(man) : NULL;
+	json_decref(man);
+	return s;
+}
+
+/* index.json with the artifact's manifest (digest DIGEST, SIZE bytes)
+ * listed under REF_NAME */
+static char *
+index_with_artifact(json_t *index, const char *digest, size_t size, const char *artifact_type,
+		    const char *ref_name)
+{
+	json_t *d = descriptor(MT_MANIFEST, digest, size);
+
 	json_object_set_new(d, "artifactType", json_string(artifact_type));
 	json_object_set_new(d, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", ref_name));
 	json_array_append_new(json_object_get(index, "manifests"), d);
-	new_index = dump(index);
+	return dump(index);
+}
 
-	{
-		static char names[3][96];
+/* One entry of IN (at R's current header) into W. */
+static int
+copy_entry(struct archive *r, struct archive *w, struct archive_entry *ent, const char *in, struct err *e)
+{
+	static char buf[1 << 16];
 
-		snprintf(names[0], 96, "blobs/sha256/%s", blob_hex);
-		snprintf(names[1], 96, "blobs/sha256/%s", empty_hex);
-		snprintf(names[2], 96, "blobs/sha256/%s", artifact_digest);
-		add[nadd++] = (struct outfile){ names[0], blob, len };
-		add[nadd++] = (struct outfile){ names[1], "{}", 2 };
-		add[nadd++] = (struct outfile){ names[2], man_s, strlen(man_s) };
-		qsort(add, nadd, sizeof(*add), cmp_file);
+	if (archive_write_header(w, ent) != ARCHIVE_OK)
+		return archive_fail(e, w, "writing the archive"), -1;
+	for (;;) {
+		la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
+
+		if (k < 0)
+			return archive_fail(e, r, in), -1;
+		if (!k)
+			return 0;
+		if (archive_write_data(w, buf, k) != k)
+			return archive_fail(e, w, "writing the archive"), -1;
 	}
+}
 
-	/* pass 3: copy, with the new blobs in their sorted places and the new index.json */
-	if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
-	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
-		goto read_fail;
+/* Copy IN to OUTFD with ADD (sorted by name) in their sorted places among
+ * the blobs and NEW_INDEX instead of index.json; every other byte as it
+ * is. */
+static int
+copy_with(const char *in, int outfd, const struct outfile *add, size_t nadd, const char *new_index,
+	  int64_t mtime, struct err *e)
+{
+	struct archive *r = open_archive(in, e), *w = NULL;
+	struct archive_entry *ent, *ae = NULL;
+	size_t next = 0;
+	int rc = -1;
+
+	if (!r)
+		return -1;
 	if (!(w = archive_write_new()) || !(ae = archive_entry_new()) ||
 	    archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || archive_write_open_fd(w, outfd) != ARCHIVE_OK)
 		goto write_fail;
@@ -377,28 +434,13 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 		if (!strcmp(n, "index.json")) {
 			if (write_blob(w, ae, "index.json", new_index, strlen(new_index), mtime))
 				goto write_fail;
-			continue;
-		}
-		if (archive_write_header(w, ent) != ARCHIVE_OK)
-			goto write_fail;
-		for (;;) {
-			static char buf[1 << 16];
-			la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
-
-			if (k < 0)
-				goto read_fail;
-			if (!k)
-				break;
-			if (archive_write_data(w, buf, k) != k)
-				goto write_fail;
+		} else if (copy_entry(r, w, ent, in, e)) {
+			goto out;
 		}
 	}
 	if (archive_write_close(w) != ARCHIVE_OK)
 		goto write_fail;
 	rc = 0;
-	goto out;
-read_fail:
-	archive_fail(e, r, in);
 	goto out;
 write_fail:
 	archive_fail(e, w, "writing the archive");
@@ -406,10 +448,43 @@ out:
 	archive_read_free(r);
 	archive_write_free(w);
 	archive_entry_free(ae);
+	return rc;
+}
+
+int
+oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
+	   const char *title, const char *ref_name, char artifact_digest[65], struct err *e)
+{
+	char blob_hex[65], empty_hex[65], names[3][96], *man_s = NULL, *new_index = NULL;
+	json_t *index, *subject = NULL;
+	struct outfile add[3];
+	int64_t mtime = 0;
+	int rc = -1;
+
+	err_clear(e);
+	if (!(index = read_index(in, ref_name, &mtime, &subject, e)))
+		return -1;
+	sha256_hex(blob, len, blob_hex);
+	sha256_hex("{}", 2, empty_hex);
+	if (!(man_s = artifact_manifest(blob_hex, len, empty_hex, artifact_type, title, subject)))
+		goto nomem;
+	sha256_hex(man_s, strlen(man_s), artifact_digest);
+	if (!(new_index = index_with_artifact(index, artifact_digest, strlen(man_s), artifact_type, ref_name)))
+		goto nomem;
+	snprintf(names[0], sizeof(names[0]), "blobs/sha256/%s", blob_hex);
+	snprintf(names[1], sizeof(names[1]), "blobs/sha256/%s", empty_hex);
+	snprintf(names[2], sizeof(names[2]), "blobs/sha256/%s", artifact_digest);
+	add[0] = (struct outfile){ names[0], blob, len };
+	add[1] = (struct outfile){ names[1], "{}", 2 };
+	add[2] = (struct outfile){ names[2], man_s, strlen(man_s) };
+	qsort(add, 3, sizeof(*add), cmp_file);
+	rc = copy_with(in, outfd, add, 3, new_index, mtime, e);
+	goto out;
+nomem:
+	err_set(e, ENOMEM, "%s: attaching the artifact:", in);
+out:
 	json_decref(index);
-	json_decref(man);
 	json_decref(subject);
-	free(index_s);
 	free(man_s);
 	free(new_index);
 	return rc;
