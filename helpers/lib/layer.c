@@ -325,171 +325,208 @@ tar_only(struct archive *a, char *have, size_t len)
 	return 0;
 }
 
-int
-layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *err)
+/* a tar stream being read into a layer */
+struct tar_in {
+	struct archive *a;
+	struct strset byname;	/* path -> index + 1 of its entry */
+	char filters[64];	/* ", gzip, bzip2..." for messages */
+};
+
+/* the spool file, the reader (tar formats, built-in filters), the names
+ * already in the layer */
+static int
+tar_open(struct layer *l, struct tar_in *t, int fd, const char *tmpdir, struct err *err)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
-	struct strset byname = { 0 };
-	char filters[64];
-	size_t nread = 0;
-	int r;
-
-	err_clear(err);
-	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0) {
-		int saved = errno;
-
-		archive_read_free(a);
-		return err_set(err, saved, "%s: cannot create a spool file:", tmpdir);
-	}
-	if (tar_only(a, filters, sizeof(filters))) {
-		r = err_set(err, ENOMEM, "reading the tar stream: %s", archive_error_string(a));
-		goto out;
-	}
-	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
-		r = err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
-			 "uncompressed%s): %s", filters, archive_error_string(a));
-		goto out;
-	}
+	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, errno, "%s: cannot create a spool file:", tmpdir);
+	if (tar_only(t->a, t->filters, sizeof(t->filters)))
+		return err_set(err, ENOMEM, "reading the tar stream: %s", archive_error_string(t->a));
+	if (archive_read_open_fd(t->a, fd, 1 << 20) != ARCHIVE_OK)
+		return err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			       "uncompressed%s): %s", t->filters, archive_error_string(t->a));
 	for (size_t i = 0; i < l->n; i++)
-		strset_add(&byname, l->v[i].path, (void *)(i + 1));
-	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
-		const char *xn;
-		const void *xv;
-		size_t xs;
-		char path[4096];
-		struct layer_entry *e;
+		if (strset_add(&t->byname, l->v[i].path, (void *)(i + 1)) < 0)
+			return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
 
-		nread++;
-		/* a sparse entry declares its size and holds only the data
-		 * regions: reading it would write every hole out (a 10 KiB tar
-		 * declaring 3 GiB spooled 3 GiB). docker export/cp (Go's
-		 * archive/tar) never writes sparse entries, and the layer
-		 * itself has none (see layer.h): refuse them. */
-		if (archive_entry_sparse_count(ae) > 0) {
-			r = err_set(err, EINVAL, "tar entry '%s': a sparse file (declared size %lld bytes); "
-				 "sparse entries are not supported (re-create the tar without --sparse)",
-				 name, (long long)archive_entry_size(ae));
-			goto out;
-		}
-		if (path_clean(name, path, sizeof(path))) {
-			r = err_set(err, EINVAL, "tar entry '%s': %s; refusing it", name,
-				 errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
-			goto out;
-		}
-		if (!*path)
-			continue;	/* the root itself */
-		if (!(e = new_entry(l, path))) {
-			r = err_set(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		e->mode = archive_entry_mode(ae);
-		e->uid = archive_entry_uid(ae);
-		e->gid = archive_entry_gid(ae);
-		e->mtime = archive_entry_mtime(ae);
-		e->rdev = archive_entry_rdev(ae);
-		e->src = -1;
-		if (e->mtime > l->newest)
-			l->newest = e->mtime;
-		if (hl) {
-			char target[4096];
-			size_t t;
+/* the entry's name as a layer path ("" for the root itself) */
+static int
+tar_entry_path(struct archive_entry *ae, char path[4096], struct err *err)
+{
+	const char *name = archive_entry_pathname(ae);
 
-			if (path_clean(hl, target, sizeof(target))) {
-				r = err_set(err, EINVAL, "tar entry '%s': hardlink to '%s' leaves the root; refusing it", name, hl);
-				goto out;
-			}
-			if (!(t = (size_t)strset_get(&byname, target))) {
-				r = err_set(err, EINVAL, "tar entry '%s': hardlink to '%s', which is not earlier in the stream", name, hl);
-				goto out;
-			}
-			/* a group: the first occurrence after sorting carries the data */
-			if (!l->v[t - 1].ino) {
-				l->v[t - 1].dev = 1;
-				l->v[t - 1].ino = t;
-			}
-			e = &l->v[l->n - 1];
-			e->dev = l->v[t - 1].dev;
-			e->ino = l->v[t - 1].ino;
-			/* one inode: the target's metadata, whatever the link says */
-			e->mode = l->v[t - 1].mode;
-			e->uid = l->v[t - 1].uid;
-			e->gid = l->v[t - 1].gid;
-			e->mtime = l->v[t - 1].mtime;
-			e->size = l->v[t - 1].size;
-			e->off = l->v[t - 1].off;
-			for (size_t k = 0; k < l->v[t - 1].nxattrs; k++)
-				if (add_xattr(e, l->v[t - 1].xattrs[k].name, l->v[t - 1].xattrs[k].value,
-					      l->v[t - 1].xattrs[k].size)) {
-					r = err_set(err, ENOMEM, "out of memory");
-					goto out;
-				}
-			strset_add(&byname, path, (void *)l->n);
-			continue;
-		} else if (S_ISREG(e->mode)) {
-			char buf[1 << 16];
-			la_ssize_t n;
+	/* a sparse entry declares its size and holds only the data
+	 * regions: reading it would write every hole out (a 10 KiB tar
+	 * declaring 3 GiB spooled 3 GiB). docker export/cp (Go's
+	 * archive/tar) never writes sparse entries, and the layer
+	 * itself has none (see layer.h): refuse them. */
+	if (archive_entry_sparse_count(ae) > 0)
+		return err_set(err, EINVAL, "tar entry '%s': a sparse file (declared size %lld bytes); "
+			       "sparse entries are not supported (re-create the tar without --sparse)",
+			       name, (long long)archive_entry_size(ae));
+	if (path_clean(name, path, 4096))
+		return err_set(err, EINVAL, "tar entry '%s': %s; refusing it", name,
+			       errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
+	return 0;
+}
 
-			e->size = archive_entry_size(ae);
-			e->off = l->spoolsize;
-			while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-				if (spool_write(l, buf, n)) {
-					r = err_set(err, errno, "spool file:");
-					goto out;
-				}
-			if (n < 0 || l->spoolsize - e->off != e->size) {
-				r = err_set(err, EIO, "tar entry '%s': %s", name,
-					 n < 0 ? archive_error_string(a) : "truncated data");
-				goto out;
-			}
-		} else if (S_ISLNK(e->mode)) {
-			const char *t = archive_entry_symlink(ae);
+/* E, a hardlink to HL: one inode with that entry, earlier in the stream */
+static int
+tar_hardlink(struct layer *l, const struct strset *byname, struct layer_entry *e, const char *name,
+	     const char *hl, struct err *err)
+{
+	char target[4096];
+	struct layer_entry *to;
+	size_t t;
 
-			if (t && strlen(t) >= PATH_MAX) {
-				r = err_set(err, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
-					 name, PATH_MAX - 1);
-				goto out;
-			}
-			if (!t || escapes(path, t)) {
-				r = err_set(err, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; refusing it",
-					 name, t ? t : "");
-				goto out;
-			}
-			e->symlink = strdup(t);
-		}
-		archive_entry_xattr_reset(ae);
-		while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
-			if (add_xattr(&l->v[l->n - 1], xn, xv, xs)) {
-				r = err_set(err, ENOMEM, "out of memory");
-				goto out;
-			}
-		e = &l->v[l->n - 1];
-		if (e->nxattrs > 1)
-			qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-		strset_add(&byname, path, (void *)l->n);
+	if (path_clean(hl, target, sizeof(target)))
+		return err_set(err, EINVAL, "tar entry '%s': hardlink to '%s' leaves the root; refusing it", name, hl);
+	if (!(t = (size_t)strset_get(byname, target)))
+		return err_set(err, EINVAL, "tar entry '%s': hardlink to '%s', which is not earlier in the stream",
+			       name, hl);
+	to = &l->v[t - 1];
+	/* a group: the first occurrence after sorting carries the data */
+	if (!to->ino) {
+		to->dev = 1;
+		to->ino = t;
 	}
-	if (r == ARCHIVE_EOF && !nread) {
+	e->dev = to->dev;
+	e->ino = to->ino;
+	/* one inode: the target's metadata, whatever the link says */
+	e->mode = to->mode;
+	e->uid = to->uid;
+	e->gid = to->gid;
+	e->mtime = to->mtime;
+	e->size = to->size;
+	e->off = to->off;
+	for (size_t k = 0; k < to->nxattrs; k++)
+		if (add_xattr(e, to->xattrs[k].name, to->xattrs[k].value, to->xattrs[k].size))
+			return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* a regular file's data, into the spool file */
+static int
+tar_spool(struct layer *l, struct archive *a, struct archive_entry *ae, struct layer_entry *e,
+	  struct err *err)
+{
+	char buf[1 << 16];
+	la_ssize_t n;
+
+	e->size = archive_entry_size(ae);
+	e->off = l->spoolsize;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (spool_write(l, buf, n))
+			return err_set(err, errno, "spool file:");
+	if (n < 0 || l->spoolsize - e->off != e->size)
+		return err_set(err, EIO, "tar entry '%s': %s", archive_entry_pathname(ae),
+			       n < 0 ? archive_error_string(a) : "truncated data");
+	return 0;
+}
+
+static int
+tar_symlink(struct archive_entry *ae, struct layer_entry *e, struct err *err)
+{
+	const char *name = archive_entry_pathname(ae), *t = archive_entry_symlink(ae);
+
+	if (t && strlen(t) >= PATH_MAX)
+		return err_set(err, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
+			       name, PATH_MAX - 1);
+	if (!t || escapes(e->path, t))
+		return err_set(err, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; "
+			       "refusing it", name, t ? t : "");
+	if (!(e->symlink = strdup(t)))
+		return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+tar_xattrs(struct archive_entry *ae, struct layer_entry *e, struct err *err)
+{
+	const char *xn;
+	const void *xv;
+	size_t xs;
+
+	archive_entry_xattr_reset(ae);
+	while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
+		if (add_xattr(e, xn, xv, xs))
+			return err_set(err, ENOMEM, "out of memory");
+	if (e->nxattrs > 1)
+		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+	return 0;
+}
+
+/* one entry of the stream into L */
+static int
+tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct err *err)
+{
+	const char *hl = archive_entry_hardlink(ae);
+	char path[4096];
+	struct layer_entry *e;
+
+	if (tar_entry_path(ae, path, err))
+		return -1;
+	if (!*path)
+		return 0;	/* the root itself */
+	if (!(e = new_entry(l, path)))
+		return err_set(err, ENOMEM, "out of memory");
+	e->mode = archive_entry_mode(ae);
+	e->uid = archive_entry_uid(ae);
+	e->gid = archive_entry_gid(ae);
+	e->mtime = archive_entry_mtime(ae);
+	e->rdev = archive_entry_rdev(ae);
+	e->src = -1;
+	if (e->mtime > l->newest)
+		l->newest = e->mtime;
+	if (hl ? tar_hardlink(l, &t->byname, e, archive_entry_pathname(ae), hl, err)
+	       : (S_ISREG(e->mode) && tar_spool(l, t->a, ae, e, err)) ||
+		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) || tar_xattrs(ae, e, err))
+		return -1;
+	if (strset_add(&t->byname, path, (void *)l->n) < 0)
+		return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* why the stream ended (R, libarchive's last answer) after NREAD entries */
+static int
+tar_end(const struct tar_in *t, int r, size_t nread, struct err *err)
+{
+	if (r == ARCHIVE_EOF && !nread)
 		/* what tar's reader makes of an ISO image (32 KiB of zeros
 		 * first: its end-of-archive blocks); docker export never
 		 * writes an empty tar */
-		r = err_set(err, EINVAL, "reading the tar stream: no entries (an empty tar, or not a tar archive: "
-			 "ustar, pax or GNU; uncompressed%s)", filters);
-		goto out;
+		return err_set(err, EINVAL, "reading the tar stream: no entries (an empty tar, or not a tar archive: "
+			       "ustar, pax or GNU; uncompressed%s)", t->filters);
+	if (r != ARCHIVE_EOF && !nread)
+		return err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			       "uncompressed%s): %s", t->filters, archive_error_string(t->a));
+	if (r != ARCHIVE_EOF)
+		return err_set(err, EIO, "reading the tar stream: %s", archive_error_string(t->a));
+	return 0;
+}
+
+int
+layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *err)
+{
+	struct tar_in t = { .a = archive_read_new() };
+	struct archive_entry *ae;
+	size_t nread = 0;
+	int r, ar;
+
+	err_clear(err);
+	if (!t.a)
+		return err_set(err, ENOMEM, "out of memory");
+	if (!(r = tar_open(l, &t, fd, tmpdir, err))) {
+		while (!r && ((ar = archive_read_next_header(t.a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN)) {
+			nread++;
+			r = tar_entry(l, &t, ae, err);
+		}
+		if (!r)
+			r = tar_end(&t, ar, nread, err);
 	}
-	if (r != ARCHIVE_EOF && !nread) {
-		r = err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
-			 "uncompressed%s): %s", filters, archive_error_string(a));
-		goto out;
-	}
-	if (r != ARCHIVE_EOF) {
-		r = err_set(err, EIO, "reading the tar stream: %s", archive_error_string(a));
-		goto out;
-	}
-	r = 0;
-out:
-	strset_free(&byname);
-	archive_read_free(a);
+	strset_free(&t.byname);
+	archive_read_free(t.a);
 	return r;
 }
 
