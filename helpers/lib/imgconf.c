@@ -12,6 +12,8 @@
 
 struct ctx {
 	const char *name;
+	const unsigned char *buf;	/* the input, LEN bytes */
+	size_t len;
 	yaml_document_t *doc;
 	struct err *e;
 };
@@ -48,6 +50,36 @@ fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
+/* Is the character at M (a libyaml mark: line and column from 0, the
+ * column in characters) a tab? */
+static int
+tab_at(const struct ctx *c, yaml_mark_t m)
+{
+	const unsigned char *p = c->buf, *end = c->buf + c->len;
+
+	for (size_t line = 0; line < m.line && p < end; p++)
+		if (*p == '\n')
+			line++;
+	for (size_t col = 0; p < end && *p != '\n'; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;	/* a UTF-8 continuation byte */
+		if (col++ == m.column)
+			return *p == '\t';
+	}
+	return 0;
+}
+
+/* libyaml's complaint about the input, said plainly when it is about a
+ * tab (libyaml: "found character that cannot start any token", "found a
+ * tab character that violates indentation", ...) */
+static int
+fail_problem(struct ctx *c, const yaml_parser_t *p)
+{
+	if (tab_at(c, p->problem_mark))
+		return fail_mark(c, p->problem_mark, "a tab character: YAML indents with spaces only");
+	return fail_mark(c, p->problem_mark, "%s", p->problem ? p->problem : "invalid YAML");
+}
+
 /* A duplicate key is an error (YAML 1.2 says keys are unique; libyaml's
  * loader keeps both and the last one would silently win). */
 static int
@@ -81,7 +113,7 @@ check_events(struct ctx *c, const unsigned char *buf, size_t len)
 	yaml_parser_set_input_string(&p, buf, len);
 	for (;;) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			fail_mark(c, p.problem_mark, "%s", p.problem ? p.problem : "invalid YAML");
+			fail_problem(c, &p);
 			break;
 		}
 		anchor = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
@@ -260,7 +292,7 @@ imgconf_parse(const char *name, const unsigned char *buf, size_t len,
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	struct ctx c = { name, &doc, e };
+	struct ctx c = { name, buf, len, &doc, e };
 	struct strset seen = { 0 };
 	int r = -1;
 
@@ -276,7 +308,7 @@ imgconf_parse(const char *name, const unsigned char *buf, size_t len,
 		return err_set(e, ENOMEM, "%s: cannot initialise the YAML parser:", name);
 	yaml_parser_set_input_string(&parser, buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		fail_mark(&c, parser.problem_mark, "%s", parser.problem ? parser.problem : "invalid YAML");
+		fail_problem(&c, &parser);
 		yaml_parser_delete(&parser);
 		imgconf_free(out);
 		return -1;

@@ -90,6 +90,39 @@ test_errors(void **state)
 	}
 }
 
+/* A tab where YAML wants spaces: libyaml says "found character that
+ * cannot start any token" or "found a tab character that violates
+ * indentation"; the message names the tab and its line:column. */
+static void
+test_tabs(void **state)
+{
+	static const struct { const char *yaml, *err; } cases[] = {
+		{ "cmd: [a]\n\tentrypoint: [b]\n", "image.yaml:2:1: a tab character: YAML indents with spaces only" },
+		{ "env:\n  A: b\n\tB: c\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		{ "cmd:\n  - a\n  \t- b\n", "image.yaml:3:3: a tab character: YAML indents with spaces only" },
+		{ "env:\n  A: |\n\tx\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		/* columns count characters, not bytes */
+		{ "labels:\n  \xc3\xa9t\xc3\xa9: x\n\tb: y\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		/* where YAML allows a tab, it stays allowed */
+		{ "cmd: [a]\n\n", NULL },
+		{ "workdir:\t/x\n", NULL },
+		{ "labels: {a: b,\tc: d}\n", NULL },
+	};
+	struct imgconf c;
+	struct err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		if (!cases[i].err) {
+			assert_int_equal(parse(cases[i].yaml, &c, &err), 0);
+			imgconf_free(&c);
+			continue;
+		}
+		assert_int_equal(parse(cases[i].yaml, &c, &err), -1);
+		assert_string_equal(err.msg, cases[i].err);
+	}
+}
+
 /* Hostile files: bounded before libyaml builds the document (100,000
  * nested '[' took libyaml over 40 s; 200,000 aliases 625 MB), and the
  * silent surprises (duplicate keys, a NUL cutting a string) are errors. */
@@ -186,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_empty_is_valid),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_tabs),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_missing_file),
 	};
