@@ -24,14 +24,16 @@ static const char usage_text[] =
 	"mkimage --config image.yaml (--rootfs DIR | --tar FILE|-) [--overlay DIR]...\n"
 	"        --tag NAME[:TAG] [--tag ...] --out image.tar\n"
 	"        [--compress gzip|zstd|none] [--level N] [--jobs N]\n"
-	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n";
+	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n"
+	"mkimage --config image.yaml --check   (image.yaml only, as a build reads it: silent\n"
+	"        and 0 when it is valid, else its file:line:column and 1)\n";
 
 /* the command line */
 struct opts {
 	const char *config, *rootfs, *tar, *out, *arch;
 	const char **overlays, **tags;
 	char **labels;
-	int noverlays, ntags, nlabels, level, jobs, print;
+	int noverlays, ntags, nlabels, level, jobs, print, check;
 	enum zsink_kind kind;
 	long long sde;		/* -1: not given */
 };
@@ -97,6 +99,7 @@ set_option(struct opts *o, int c, char *arg)
 		o->labels[o->nlabels++] = arg;
 		break;
 	case 'p': o->print = 1; break;
+	case 'C': o->check = 1; break;
 	case 'h': fputs(usage_text, stdout); exit(0);
 	default: tool_usage(usage_text);
 	}
@@ -119,6 +122,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "print-digest", no_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -133,7 +137,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		tool_die("out of memory");
 	while ((c = getopt_long(argc, argv, "c:r:t:O:T:o:z:l:j:s:a:L:ph", opts, NULL)) != -1)
 		set_option(o, c, optarg);
-	if (optind != argc || !o->config || !o->out || !o->ntags || !!o->rootfs == !!o->tar)
+	if (optind != argc || !o->config)
+		tool_usage(usage_text);
+	if (o->check)
+		return;	/* image.yaml only */
+	if (!o->out || !o->ntags || !!o->rootfs == !!o->tar)
 		tool_usage(usage_text);
 	if (o->kind == ZSINK_GZIP && o->level > 9)
 		tool_die("--level %d: gzip levels go from 0 to 9", o->level);
@@ -309,6 +317,10 @@ main(int argc, char **argv)
 	tool_name = "mkimage";
 	parse_args(argc, argv, &o);
 	load_config(&o, &conf);
+	if (o.check) {	/* before any build: a bad image.yaml found in milliseconds */
+		imgconf_free(&conf);
+		return tool_finish(0);
+	}
 	snprintf(tmp, sizeof(tmp), "%s", o.out);
 	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
 	layer_init(&layer);
