@@ -82,11 +82,23 @@ int vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg, struct err *e
 
 /* The soname closure. FROM (N packages; N = 0: all) and every package
  * providing a soname something in the closure REQUIREs. IN[i] is set to 1
- * for packages in the closure. For each required soname nobody provides,
- * MISSING_CB(arch, soname, requirer, arg) is called (may be NULL). */
+ * for packages in the closure. For each package of the closure and each
+ * soname it requires that no package provides, MISSING_CB(arch, soname,
+ * requirer, arg) is called (may be NULL; findings, not failures).
+ * 0, or -1 with errno. */
 int vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
 	      void (*missing_cb)(const char *arch, const char *soname,
 				 struct vdb_pkg *by, void *arg), void *arg);
+
+/* Who provides which soname: every package's PROVIDES read once.
+ * vdb_sonames_provided: NULL with errno. vdb_sonames_find: how many
+ * packages provide SONAME for ARCH; *IDX (into DB's pkgs, sorted) points
+ * into S. */
+struct vdb_sonames;
+struct vdb_sonames *vdb_sonames_provided(struct vdb *db);
+size_t vdb_sonames_find(const struct vdb_sonames *s, const char *arch, const char *soname,
+			const size_t **idx);
+void vdb_sonames_free(struct vdb_sonames *s);
 
 /* Remove packages from the root by their CONTENTS, with Portage's rules
  * (vartree.py dblink._unmerge_pkgfiles), each path resolved inside the
