@@ -8,26 +8,12 @@
 #include <unistd.h>
 
 #include "lib/copy.h"
+#include "lib/err.h"
 #include "tool.h"
 
 static const char usage_text[] =
 	"copyfiles --from SRC_ROOT --to DEST_ROOT [-0] [--ignore-missing] [-v] [--jobs N] < LIST\n"
 	"  LIST: one path per line (NUL-separated with -0), as `vdb files` prints them\n";
-
-static int async_errors;
-
-/* a failure in a worker thread (called under the pool's lock) */
-static void
-async_error(const char *path, int err, const char *why, void *arg)
-{
-	(void)arg;
-	async_errors++;
-	errno = err;
-	if (why)
-		tool_warn("/%s %s", path, why);
-	else
-		tool_warn("/%s:", path);
-}
 
 int
 main(int argc, char **argv)
@@ -46,6 +32,7 @@ main(int argc, char **argv)
 	int c, sep = '\n', ignore_missing = 0, verbose = 0, status = 0;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN);
 	struct copy_ctx ctx;
+	struct err e;
 	char *line = NULL;
 	size_t cap = 0, missing = 0;
 	ssize_t n;
@@ -70,18 +57,17 @@ main(int argc, char **argv)
 	}
 	if (!from || !to || optind != argc)
 		tool_usage(usage_text);
-	if (copy_init(&ctx, from, to))
-		tool_die("%s:", ctx.where);
+	if (copy_init(&ctx, from, to, &e))
+		tool_die_err(&e, NULL);
 	ctx.threads = threads;
-	ctx.on_error = async_error;
 	while ((n = getdelim(&line, &cap, sep, stdin)) > 0) {
 		if (line[n - 1] == sep)
 			line[--n] = '\0';
 		if (!n)
 			continue;
-		if (copy_path(&ctx, line) == 0)
+		if (copy_path(&ctx, line, &e) == 0)
 			continue;
-		if (errno == ENOENT && !ctx.why && !strcmp(ctx.where, line + (line[0] == '/'))) {
+		if (errno == ENOENT && !e.msg[0]) {	/* the path itself is not in FROM */
 			missing++;
 			if (ignore_missing) {
 				tool_warn("warning: %s: not in %s, skipped", line, from);
@@ -89,12 +75,7 @@ main(int argc, char **argv)
 			}
 			tool_warn("%s: not in %s (--ignore-missing skips such paths)", line, from);
 		} else {
-			const char *lead = ctx.where[0] == '/' ? "" : "/";
-
-			if (ctx.why)
-				tool_warn("%s: %s%s %s", line, lead, ctx.where, ctx.why);
-			else
-				tool_warn("%s: %s%s:", line, lead, ctx.where);
+			tool_warn_err(&e, "%s", line);
 		}
 		status = 1;
 	}
@@ -103,11 +84,8 @@ main(int argc, char **argv)
 		status = 1;
 	}
 	free(line);
-	if (copy_finish(&ctx)) {
-		if (!async_errors)
-			tool_warn("setting directory times in %s:", to);
-		status = 1;
-	}
+	if (copy_finish(&ctx, &e))
+		status = tool_warn_err(&e, NULL);
 	if (verbose)
 		fprintf(stderr, "copyfiles: %llu files, %llu bytes%s\n", ctx.files, ctx.bytes,
 			missing ? " (some missing)" : "");

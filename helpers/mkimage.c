@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/err.h"
+#include "lib/hex.h"
 #include "lib/imgconf.h"
 #include "lib/layer.h"
 #include "lib/oci.h"
@@ -22,7 +24,19 @@ static const char usage_text[] =
 	"mkimage --config image.yaml (--rootfs DIR | --tar FILE|-) [--overlay DIR]...\n"
 	"        --tag NAME[:TAG] [--tag ...] --out image.tar\n"
 	"        [--compress gzip|zstd|none] [--level N] [--jobs N]\n"
-	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n";
+	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n"
+	"mkimage --config image.yaml --check   (image.yaml only, as a build reads it: silent\n"
+	"        and 0 when it is valid, else its file:line:column and 1)\n";
+
+/* the command line */
+struct opts {
+	const char *config, *rootfs, *tar, *out, *arch;
+	const char **overlays, **tags;
+	char **labels;
+	int noverlays, ntags, nlabels, level, jobs, print, check;
+	enum zsink_kind kind;
+	long long sde;		/* -1: not given */
+};
 
 static char tmp_out[4096];	/* removed if we are interrupted */
 
@@ -41,13 +55,6 @@ sink(void *arg, const void *buf, size_t len)
 	return zsink_write(arg, buf, len);
 }
 
-static void
-hex(const unsigned char *md, char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 static long long
 number(const char *opt, const char *s, long long min, long long max)
 {
@@ -61,8 +68,45 @@ number(const char *opt, const char *s, long long min, long long max)
 	return v;
 }
 
-int
-main(int argc, char **argv)
+/* one option of the getopt loop */
+static void
+set_option(struct opts *o, int c, char *arg)
+{
+	switch (c) {
+	case 'c': o->config = arg; break;
+	case 'r': o->rootfs = arg; break;
+	case 't': o->tar = arg; break;
+	case 'O': o->overlays[o->noverlays++] = arg; break;
+	case 'T': o->tags[o->ntags++] = arg; break;
+	case 'o': o->out = arg; break;
+	case 'z':
+		if (!strcmp(arg, "gzip")) o->kind = ZSINK_GZIP;
+		else if (!strcmp(arg, "zstd")) o->kind = ZSINK_ZSTD;
+		else if (!strcmp(arg, "none")) o->kind = ZSINK_NONE;
+		else tool_die("--compress %s: want gzip, zstd or none", arg);
+		break;
+	case 'l': o->level = (int)number("--level", arg, 0, 19); break;
+	case 'j': o->jobs = (int)number("--jobs", arg, 1, 256); break;
+	case 's': o->sde = number("--source-date-epoch", arg, 1, 253402300799LL); break;
+	case 'a':
+		if (strcmp(arg, "amd64") && strcmp(arg, "arm64"))
+			tool_die("--arch %s: want amd64 or arm64", arg);
+		o->arch = arg;
+		break;
+	case 'L':
+		if (!strchr(arg, '=') || arg[0] == '=')
+			tool_die("--label %s: want KEY=VALUE", arg);
+		o->labels[o->nlabels++] = arg;
+		break;
+	case 'p': o->print = 1; break;
+	case 'C': o->check = 1; break;
+	case 'h': fputs(usage_text, stdout); exit(0);
+	default: tool_usage(usage_text);
+	}
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -78,170 +122,224 @@ main(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "print-digest", no_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *rootfs = NULL, *tar = NULL, *out = NULL, *arch = "amd64";
-	const char **overlays = calloc(argc, sizeof(char *)), **tags = calloc(argc, sizeof(char *));
-	char **labels = calloc(argc, sizeof(char *));
-	int noverlays = 0, ntags = 0, nlabels = 0, level = -1, jobs = 0, print = 0, c;
-	enum zsink_kind kind = ZSINK_GZIP;
-	long long sde = -1;
-	char err[8192], outdir[4096];
-	struct imgconf conf;
-	struct layer layer;
-	struct zsink *z;
-	struct zsink_result res;
-	struct oci_image img = { 0 };
-	int layerfd, outfd;
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	int c;
 
-	tool_name = "mkimage";
-	while ((c = getopt_long(argc, argv, "c:r:t:O:T:o:z:l:j:s:a:L:ph", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': config = optarg; break;
-		case 'r': rootfs = optarg; break;
-		case 't': tar = optarg; break;
-		case 'O': overlays[noverlays++] = optarg; break;
-		case 'T': tags[ntags++] = optarg; break;
-		case 'o': out = optarg; break;
-		case 'z':
-			if (!strcmp(optarg, "gzip")) kind = ZSINK_GZIP;
-			else if (!strcmp(optarg, "zstd")) kind = ZSINK_ZSTD;
-			else if (!strcmp(optarg, "none")) kind = ZSINK_NONE;
-			else tool_die("--compress %s: want gzip, zstd or none", optarg);
-			break;
-		case 'l': level = (int)number("--level", optarg, 0, 19); break;
-		case 'j': jobs = (int)number("--jobs", optarg, 1, 256); break;
-		case 's': sde = number("--source-date-epoch", optarg, 1, 253402300799LL); break;
-		case 'a':
-			if (strcmp(optarg, "amd64") && strcmp(optarg, "arm64"))
-				tool_die("--arch %s: want amd64 or arm64", optarg);
-			arch = optarg;
-			break;
-		case 'L':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				tool_die("--label %s: want KEY=VALUE", optarg);
-			labels[nlabels++] = optarg;
-			break;
-		case 'p': print = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: tool_usage(usage_text);
-		}
-	}
-	if (optind != argc || !config || !out || !ntags || !!rootfs == !!tar)
+	*o = (struct opts){ .arch = "amd64", .level = -1, .kind = ZSINK_GZIP, .sde = -1 };
+	o->overlays = calloc(argc, sizeof(char *));
+	o->tags = calloc(argc, sizeof(char *));
+	o->labels = calloc(argc, sizeof(char *));
+	if (!o->overlays || !o->tags || !o->labels)
+		tool_die("out of memory");
+	while ((c = getopt_long(argc, argv, "c:r:t:O:T:o:z:l:j:s:a:L:ph", opts, NULL)) != -1)
+		set_option(o, c, optarg);
+	if (optind != argc || !o->config)
 		tool_usage(usage_text);
-	if (kind == ZSINK_GZIP && level > 9)
-		tool_die("--level %d: gzip levels go from 0 to 9", level);
-	if (sde < 0 && getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"))
-		sde = number("SOURCE_DATE_EPOCH", getenv("SOURCE_DATE_EPOCH"), 1, 253402300799LL);
+	if (o->check)
+		return;	/* image.yaml only */
+	if (!o->out || !o->ntags || !!o->rootfs == !!o->tar)
+		tool_usage(usage_text);
+	if (o->kind == ZSINK_GZIP && o->level > 9)
+		tool_die("--level %d: gzip levels go from 0 to 9", o->level);
+	if (o->sde < 0 && env && *env)
+		o->sde = number("SOURCE_DATE_EPOCH", env, 1, 253402300799LL);
+}
 
-	if (imgconf_load(config, &conf, err, sizeof(err)))
-		tool_die("%s", err);
-	for (int i = 0; i < nlabels; i++) {
-		char *eq = strchr(labels[i], '=');
-		json_t *l = json_object_get(conf.config, "Labels");
+/* image.yaml, the --label options laid over its labels; the --tag
+ * options checked */
+static void
+load_config(const struct opts *o, struct imgconf *conf)
+{
+	struct err e;
+
+	if (imgconf_load(o->config, conf, &e))
+		tool_die_err(&e, NULL);
+	for (int i = 0; i < o->nlabels; i++) {
+		char *eq = strchr(o->labels[i], '=');
+		json_t *l = json_object_get(conf->config, "Labels");
 
 		if (!l)
-			json_object_set_new(conf.config, "Labels", l = json_object());
+			json_object_set_new(conf->config, "Labels", l = json_object());
 		*eq = '\0';
-		json_object_set_new(l, labels[i], json_string(eq + 1));
+		json_object_set_new(l, o->labels[i], json_string(eq + 1));
 	}
-	for (int i = 0; i < ntags; i++) {
+	for (int i = 0; i < o->ntags; i++) {
 		char full[512];
 		const char *t;
 
-		if (oci_normalize_ref(tags[i], full, sizeof(full), &t))
-			tool_die("--tag %s: not an image reference (NAME[:TAG])", tags[i]);
+		if (oci_normalize_ref(o->tags[i], full, sizeof(full), &t))
+			tool_die("--tag %s: not an image reference (NAME[:TAG])", o->tags[i]);
 	}
+}
 
-	layer_init(&layer);
-	{
-		char tmp[4096];
+/* the root: --rootfs, or --tar (its data spooled in OUTDIR) */
+static void
+add_root(const struct opts *o, const char *outdir, struct layer *l)
+{
+	struct err e;
+	int fd;
 
-		snprintf(tmp, sizeof(tmp), "%s", out);
-		snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	if (o->rootfs) {
+		if (layer_add_dir(l, o->rootfs, 0, &e))
+			tool_die_err(&e, NULL);
+		return;
 	}
-	if (rootfs && layer_add_dir(&layer, rootfs, 0))
-		tool_die("%s", layer.err);
-	if (tar) {
-		int fd = strcmp(tar, "-") ? open(tar, O_RDONLY | O_CLOEXEC) : 0;
+	if ((fd = strcmp(o->tar, "-") ? open(o->tar, O_RDONLY | O_CLOEXEC) : 0) < 0)
+		tool_die("%s:", o->tar);
+	if (layer_add_tar(l, fd, outdir, &e))
+		tool_die_err(&e, "%s", strcmp(o->tar, "-") ? o->tar : "standard input");
+	if (fd)
+		close(fd);
+}
 
-		if (fd < 0)
-			tool_die("%s:", tar);
-		if (layer_add_tar(&layer, fd, outdir))
-			tool_die("%s: %s", strcmp(tar, "-") ? tar : "standard input", layer.err);
-		if (fd)
-			close(fd);
-	}
-	if (sde < 0) {
-		sde = layer.newest;
-		if (sde <= 0)
-			tool_die("the root's newest mtime is %lld; pass --source-date-epoch", (long long)sde);
-	}
-	for (int i = 0; i < noverlays; i++)
-		if (layer_add_dir(&layer, overlays[i], 1))
-			tool_die("%s", layer.err);
-	if (layer_sort(&layer))
-		tool_die("%s", layer.err);
+/* the root's newest mtime unless given (overlays do not count) */
+static long long
+source_date_epoch(const struct opts *o, const struct layer *l)
+{
+	if (o->sde >= 0)
+		return o->sde;
+	if (l->newest <= 0)
+		tool_die("the root's newest mtime is %lld; pass --source-date-epoch", (long long)l->newest);
+	return l->newest;
+}
 
-	/* the layer goes to an anonymous file, the archive to OUT.tmp-XXXXXX,
-	 * renamed into place only when complete */
-	if ((layerfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
-		tool_die("%s: cannot create a temporary file:", outdir);
+static void
+add_overlays_and_sort(const struct opts *o, struct layer *l)
+{
+	struct err e;
+
+	for (int i = 0; i < o->noverlays; i++)
+		if (layer_add_dir(l, o->overlays[i], 1, &e))
+			tool_die_err(&e, NULL);
+	if (layer_sort(l, &e))
+		tool_die_err(&e, NULL);
+}
+
+/* OUT.tmp-XXXXXX, removed on failure or a signal */
+static int
+open_tmp_out(const char *out)
+{
+	int fd;
+
 	snprintf(tmp_out, sizeof(tmp_out), "%s.tmp-XXXXXX", out);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, on_signal);
-	if ((outfd = mkstemp(tmp_out)) < 0) {
+	if ((fd = mkstemp(tmp_out)) < 0) {
 		tmp_out[0] = '\0';
 		tool_die("%s:", out);
 	}
-	if (!(z = zsink_open(layerfd, kind, level, jobs)))
-		goto fail_errno;
-	if (layer_write(&layer, sde, sink, z)) {
+	return fd;
+}
+
+static void __attribute__((noreturn))
+die_removing_tmp(const char *out)
+{
+	int saved = errno;
+
+	unlink(tmp_out);
+	errno = saved;
+	tool_die("%s:", out);
+}
+
+/* the layer, compressed into LAYERFD; frees L */
+static void
+write_layer(const struct opts *o, struct layer *l, long long sde, int layerfd, struct zsink_result *res)
+{
+	struct zsink *z = zsink_open(layerfd, o->kind, o->level, o->jobs);
+	struct err e;
+
+	if (!z)
+		die_removing_tmp(o->out);
+	if (layer_write(l, sde, sink, z, &e)) {
 		zsink_abort(z);
 		unlink(tmp_out);
-		tool_die("%s", layer.err);
+		tool_die_err(&e, NULL);
 	}
-	if (zsink_close(z, &res))
-		goto fail_errno;
-	layer_free(&layer);
+	if (zsink_close(z, res))
+		die_removing_tmp(o->out);
+	layer_free(l);
+}
 
-	img.layerfd = layerfd;
-	img.layer_size = res.csize;
-	hex(res.csha, img.layer_digest);
-	hex(res.usha, img.diff_id);
-	img.layer_media_type = kind == ZSINK_GZIP ? "application/vnd.oci.image.layer.v1.tar+gzip"
-			     : kind == ZSINK_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
-						  : "application/vnd.oci.image.layer.v1.tar";
-	img.runtime = conf.config;
-	img.annotations = conf.annotations;
-	img.arch = arch;
-	img.created = sde;
-	img.tags = tags;
-	img.ntags = ntags;
-	if (oci_write(&img, outfd, err, sizeof(err))) {
+static const char *
+layer_media_type(enum zsink_kind kind)
+{
+	return kind == ZSINK_GZIP ? "application/vnd.oci.image.layer.v1.tar+gzip"
+	       : kind == ZSINK_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
+				    : "application/vnd.oci.image.layer.v1.tar";
+}
+
+/* the archive into OUTFD, renamed to OUT when complete; IMG gets the
+ * digests */
+static void
+write_archive(const struct opts *o, const struct imgconf *conf, long long sde, int layerfd,
+	      const struct zsink_result *res, int outfd, struct oci_image *img)
+{
+	struct err e;
+
+	img->layerfd = layerfd;
+	img->layer_size = res->csize;
+	hex_encode(res->csha, 32, img->layer_digest);
+	hex_encode(res->usha, 32, img->diff_id);
+	img->layer_media_type = layer_media_type(o->kind);
+	img->runtime = conf->config;
+	img->annotations = conf->annotations;
+	img->arch = o->arch;
+	img->created = sde;
+	img->tags = o->tags;
+	img->ntags = o->ntags;
+	if (oci_write(img, outfd, &e)) {
 		unlink(tmp_out);
-		tool_die("%s: %s", out, err);
+		tool_die_err(&e, "%s", o->out);
 	}
-	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, out))
-		goto fail_errno;
+	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, o->out))
+		die_removing_tmp(o->out);
 	tmp_out[0] = '\0';
+}
+
+int
+main(int argc, char **argv)
+{
+	char tmp[4096], outdir[4096];
+	struct opts o;
+	struct imgconf conf;
+	struct layer layer;
+	struct zsink_result res;
+	struct oci_image img = { 0 };
+	long long sde;
+	int layerfd, outfd;
+
+	tool_name = "mkimage";
+	parse_args(argc, argv, &o);
+	load_config(&o, &conf);
+	if (o.check) {	/* before any build: a bad image.yaml found in milliseconds */
+		imgconf_free(&conf);
+		return tool_finish(0);
+	}
+	snprintf(tmp, sizeof(tmp), "%s", o.out);
+	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	layer_init(&layer);
+	add_root(&o, outdir, &layer);
+	sde = source_date_epoch(&o, &layer);
+	add_overlays_and_sort(&o, &layer);
+	/* the layer goes to an anonymous file, the archive to OUT.tmp-XXXXXX,
+	 * renamed into place only when complete */
+	if ((layerfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		tool_die("%s: cannot create a temporary file:", outdir);
+	outfd = open_tmp_out(o.out);
+	write_layer(&o, &layer, sde, layerfd, &res);
+	write_archive(&o, &conf, sde, layerfd, &res, outfd, &img);
 	close(layerfd);
 	imgconf_free(&conf);
-	if (print)
+	if (o.print)
 		printf("sha256:%s\n", img.manifest_digest);
-	free(overlays);
-	free(tags);
-	free(labels);
+	free(o.overlays);
+	free(o.tags);
+	free(o.labels);
 	return tool_finish(0);
-fail_errno:
-	{
-		int e = errno;
-
-		unlink(tmp_out);
-		errno = e;
-		tool_die("%s:", out);
-	}
 }

@@ -180,6 +180,7 @@ main(int argc, char **argv)
 	size_t nwhole = 0, nlibs = 0;
 	int c, top = 15, status = 0;
 	struct sbom s;
+	struct err e;
 
 	tool_name = "sbom";
 	if (argc < 2)
@@ -218,8 +219,8 @@ main(int argc, char **argv)
 			tool_usage(usage_text);
 		if (!(doc = json_load_file(argv[optind], 0, &je)))
 			tool_die("%s:%d:%d: %s", argv[optind], je.line, je.column, je.text);
-		if (imgtar_read(&img, image))
-			tool_die("%s", img.err);
+		if (imgtar_read(&img, image, &e))
+			tool_die_err(&e, NULL);
 		bad = sbom_verify(doc, &img, problem, NULL);
 		if (bad < 0)
 			tool_die("%s: not an SPDX 2.3 document with files, packages and relationships", argv[optind]);
@@ -232,7 +233,7 @@ main(int argc, char **argv)
 		return tool_finish(bad ? 1 : 0);
 	}
 	if (!strcmp(cmd, "attach")) {
-		char tmp[4096], digest[65], err[2048], *buf;
+		char tmp[4096], digest[65], *buf;
 		FILE *f;
 		long n;
 		int fd;
@@ -246,10 +247,9 @@ main(int argc, char **argv)
 		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", image);
 		if ((fd = mkstemp(tmp)) < 0)
 			tool_die("%s:", tmp);
-		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, err,
-			       sizeof(err))) {
+		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, &e)) {
 			unlink(tmp);
-			tool_die("%s", err);
+			tool_die_err(&e, NULL);
 		}
 		if (fchmod(fd, 0644) || close(fd) || rename(tmp, image)) {
 			unlink(tmp);
@@ -261,20 +261,20 @@ main(int argc, char **argv)
 	}
 	if ((strcmp(cmd, "spdx") && strcmp(cmd, "report")) || optind != argc || !image || !vdb || !name)
 		tool_usage(usage_text);
-	if (sbom_load(&s, image, vdb, whole, nwhole, libs, nlibs))
-		tool_die("%s", s.err);
+	if (sbom_load(&s, image, vdb, whole, nwhole, libs, nlibs, &e))
+		tool_die_err(&e, NULL);
 	if (!strcmp(cmd, "spdx")) {
 		json_t *doc = sbom_spdx(&s, name);
 
 		if (!doc)
-			tool_die("out of memory");
+			tool_die("%s: the SPDX document:", name);
 		status = write_json(doc, out);
 		json_decref(doc);
 	} else {
 		json_t *r = sbom_report(&s, name, &rm, top);
 
 		if (!r)
-			tool_die("out of memory");
+			tool_die("%s: the report:", name);
 		print_report(r);
 		if (json)
 			write_json(r, json);

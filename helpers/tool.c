@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "tool.h"
 
 const char *tool_name = "helper";
@@ -37,6 +38,42 @@ tool_die(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void
+vwarn_err(const struct err *e, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	fprintf(stderr, "%s: ", tool_name);
+	if (fmt) {
+		vfprintf(stderr, fmt, ap);
+		fputs(": ", stderr);
+	}
+	fputs(e && e->msg[0] ? e->msg : strerror(saved), stderr);
+	fputc('\n', stderr);
+}
+
+int
+tool_warn_err(const struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_err(e, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+void
+tool_die_err(const struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_err(e, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

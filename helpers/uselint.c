@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "lib/uselint.h"
 #include "tool.h"
 
@@ -75,14 +76,6 @@ report(const struct uselint_diag *d, void *arg)
 	}
 }
 
-static void __attribute__((noreturn))
-fail(struct uselint *u, const char *what)
-{
-	if (u->failed_why)
-		tool_die("%s: %s", u->failed_path ? u->failed_path : what, u->failed_why);
-	tool_die("%s:", u->failed_path ? u->failed_path : what);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -99,6 +92,7 @@ main(int argc, char **argv)
 	const char **pu = NULL;
 	size_t npu = 0;
 	struct uselint u;
+	struct err e;
 	int c;
 
 	tool_name = "uselint";
@@ -121,16 +115,13 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || (!use && !npu))
 		tool_usage(usage_text);
-	if (uselint_open(&u, repo, report, NULL)) {
-		if (errno == ENOENT)
-			tool_die("%s: not an ebuild repository with metadata/md5-cache", repo);
-		tool_die("%s:", repo);
-	}
-	if (use && uselint_check_use(&u, use))
-		fail(&u, repo);
+	if (uselint_open(&u, repo, report, NULL, &e))
+		tool_die_err(&e, NULL);
+	if (use && uselint_check_use(&u, use, &e))
+		tool_die_err(&e, NULL);
 	for (size_t i = 0; i < npu; i++)
-		if (uselint_check_package_use(&u, pu[i]))
-			fail(&u, pu[i]);
+		if (uselint_check_package_use(&u, pu[i], &e))
+			tool_die_err(&e, NULL);
 	if (u.nerrors)
 		fprintf(stderr, "uselint: %zu error%s (%zu lines, %zu flags checked against %zu ebuilds)\n",
 			u.nerrors, u.nerrors == 1 ? "" : "s", u.nlines, u.nflags, uselint_ebuilds(&u));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/err.h"
 #include "lib/path.h"
 #include "lib/strset.h"
 #include "lib/vdb.h"
@@ -19,8 +20,14 @@ static const char usage_text[] =
 	"                                     paths the packages own (CONTENTS order)\n"
 	"  owner PATH...                      CAT/PF PATH for each owner of PATH\n"
 	"  info ATOM...                       slot, USE, license, size, repository, build time\n"
-	"  needs [--from] [ATOM...] [--missing]\n"
-	"                                     soname closure of ATOMs (default: all)\n"
+	"  needs [--from] [ATOM...] [--missing [-v] [--providers ROOT2]]\n"
+	"                                     soname closure of ATOMs (default: all);\n"
+	"                                     --missing: the sonames it requires that no\n"
+	"                                     package provides (\"ARCH SONAME\"), -v: the\n"
+	"                                     packages requiring each (\"CAT/PF needs SONAME\n"
+	"                                     (ARCH)\"), --providers: and which package of\n"
+	"                                     ROOT2 provides it (\", provided in ROOT2 by\n"
+	"                                     CAT/PF\")\n"
 	"  unmerge [--dry-run] [-v] [--config-protect LIST] [--config-protect-mask LIST]\n"
 	"          [--unmerge-orphans] ATOM...\n"
 	"                                     remove packages by their CONTENTS, Portage's rules\n"
@@ -30,7 +37,7 @@ static const char usage_text[] =
 static char sep = '\n';
 static const char *root = "/";
 static int type_mask = CONTENTS_ALL & ~0, with_dirs, missing_only, dry_run, verbose, orphans = -1;
-static const char *cfg_protect, *cfg_protect_mask;
+static const char *cfg_protect, *cfg_protect_mask, *providers_root;
 
 static void
 out(const char *s)
@@ -83,19 +90,6 @@ resolve_all(struct vdb *db, char **atoms, int n, struct vdb_pkg ***pkgs, size_t 
 	}
 	free(seen);
 	return status;
-}
-
-static void
-contents_error(struct vdb_pkg *p, size_t line, const char *why)
-{
-	if (errno == EINVAL && why && !line)
-		tool_warn("%s/var/db/pkg/%s/CONTENTS: %s", strcmp(root, "/") ? root : "",
-			  p->atom, why);
-	else if (errno == EINVAL && why)
-		tool_warn("%s/var/db/pkg/%s/CONTENTS:%zu: %s", strcmp(root, "/") ? root : "",
-			  p->atom, line, why);
-	else
-		tool_warn("%s/var/db/pkg/%s/CONTENTS:", strcmp(root, "/") ? root : "", p->atom);
 }
 
 static int
@@ -158,18 +152,16 @@ cmd_files(struct vdb *db, char **args, int n)
 {
 	struct vdb_pkg **pkgs;
 	struct files_ctx c = { 0 };
-	size_t np, line;
-	const char *why = NULL;
+	size_t np;
+	struct err e;
 	int status;
 
 	if (!n)
 		tool_usage(usage_text);
 	status = resolve_all(db, args, n, &pkgs, &np);
 	for (size_t i = 0; i < np; i++) {
-		if (vdb_contents(pkgs[i], files_cb, &c, &line, &why)) {
-			contents_error(pkgs[i], line, why);
-			status = 1;
-		}
+		if (vdb_contents(pkgs[i], files_cb, &c, &e))
+			status = tool_warn_err(&e, NULL);
 	}
 	strset_free(&c.seen);
 	free(pkgs);
@@ -200,8 +192,7 @@ static int
 cmd_owner(struct vdb *db, char **args, int n)
 {
 	struct owner_ctx c = { { 0 }, calloc(n + 1, sizeof(int)) };
-	size_t line;
-	const char *why = NULL;
+	struct err e;
 	int status = 0;
 
 	if (!n)
@@ -217,10 +208,8 @@ cmd_owner(struct vdb *db, char **args, int n)
 			tool_die("out of memory");
 	}
 	for (size_t i = 0; i < db->npkgs; i++)
-		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &line, &why)) {
-			contents_error(&db->pkgs[i], line, why);
-			status = 1;
-		}
+		if (vdb_contents(&db->pkgs[i], owner_cb, &c, &e))
+			status = tool_warn_err(&e, NULL);
 	for (int i = 0; i < n; i++) {
 		char rel[4096];
 
@@ -287,32 +276,125 @@ cmd_info(struct vdb *db, char **args, int n)
 	return status;
 }
 
+/* a soname required in the closure that no package of the root provides,
+ * and the packages that require it */
+struct missing {
+	char *arch, *soname;
+	struct vdb_pkg **by;
+	size_t nby;
+};
+
+struct missing_list {
+	struct strset seen;	/* "arch soname" -> index + 1 */
+	struct missing *v;
+	size_t n;
+};
+
 static void
 missing_cb(const char *arch, const char *so, struct vdb_pkg *by, void *arg)
 {
-	(void)by;
-	(void)arg;
-	printf("%s %s%c", arch, so, sep);
+	struct missing_list *ml = arg;
+	char key[1024];
+	size_t i;
+	struct missing *m;
+
+	snprintf(key, sizeof(key), "%s %s", arch, so);
+	if (!(i = (size_t)strset_get(&ml->seen, key))) {
+		if (!(ml->v = realloc(ml->v, (ml->n + 1) * sizeof(*ml->v))) ||
+		    strset_add(&ml->seen, key, (void *)(ml->n + 1)) < 0)
+			tool_die("out of memory");
+		ml->v[ml->n] = (struct missing){ strdup(arch), strdup(so), NULL, 0 };
+		i = ++ml->n;
+	}
+	m = &ml->v[i - 1];
+	if (!m->arch || !m->soname || !(m->by = realloc(m->by, (m->nby + 1) * sizeof(*m->by))))
+		tool_die("out of memory");
+	m->by[m->nby++] = by;
+}
+
+/* ", provided in ROOT2 by CAT/PF, CAT/PF" or ", provided by no package in ROOT2" */
+static void
+print_providers(struct vdb *db2, const struct vdb_sonames *so2, const struct missing *m)
+{
+	const size_t *idx;
+	size_t k = vdb_sonames_find(so2, m->arch, m->soname, &idx);
+
+	if (!k) {
+		printf(", provided by no package in %s", db2->root);
+		return;
+	}
+	printf(", provided in %s by", db2->root);
+	for (size_t i = 0; i < k; i++)
+		printf("%s %s", i ? "," : "", db2->pkgs[idx[i]].atom);
+}
+
+/* One line a missing soname ("x86_64 libgcc_s.so.1") or, VERBOSE, one a
+ * package that requires it, with the packages of DB2 that provide it
+ * when DB2 is not NULL. */
+static int
+print_missing(const struct missing_list *ml, struct vdb *db2)
+{
+	struct vdb_sonames *so2 = NULL;
+
+	if (db2 && !(so2 = vdb_sonames_provided(db2)))
+		return tool_warn_err(NULL, "%s: PROVIDES", db2->root);
+	for (size_t i = 0; i < ml->n; i++) {
+		const struct missing *m = &ml->v[i];
+
+		if (!verbose && !db2) {
+			printf("%s %s%c", m->arch, m->soname, sep);
+			continue;
+		}
+		for (size_t j = 0; j < m->nby; j++) {
+			printf("%s needs %s (%s)", m->by[j]->atom, m->soname, m->arch);
+			if (db2)
+				print_providers(db2, so2, m);
+			putchar(sep);
+		}
+	}
+	vdb_sonames_free(so2);
+	return 0;
+}
+
+static void
+missing_free(struct missing_list *ml)
+{
+	for (size_t i = 0; i < ml->n; i++) {
+		free(ml->v[i].arch);
+		free(ml->v[i].soname);
+		free(ml->v[i].by);
+	}
+	free(ml->v);
+	strset_free(&ml->seen);
 }
 
 static int
 cmd_needs(struct vdb *db, char **args, int n)
 {
 	struct vdb_pkg **pkgs;
+	struct missing_list ml = { 0 };
+	struct vdb db2;
 	size_t np;
 	char *in = calloc(db->npkgs + 1, 1);
 	int status = resolve_all(db, args, n, &pkgs, &np);
 
 	if (status || !in)
 		return 1;
-	if (vdb_needs(db, pkgs, np, in, missing_only ? missing_cb : NULL, NULL)) {
-		tool_warn("needs:");
-		status = 1;
-	}
+	if (providers_root && !missing_only)
+		tool_usage(usage_text);
+	if (providers_root && vdb_open(&db2, providers_root))
+		tool_die("--providers %s:", providers_root);
+	if (vdb_needs(db, pkgs, np, in, missing_only ? missing_cb : NULL, &ml))
+		status = tool_warn_err(NULL, "needs");
+	else if (missing_only)
+		status = print_missing(&ml, providers_root ? &db2 : NULL);
 	if (!missing_only)
 		for (size_t i = 0; i < db->npkgs; i++)
 			if (in[i])
 				out(db->pkgs[i].atom);
+	if (providers_root)
+		vdb_close(&db2);
+	missing_free(&ml);
 	free(in);
 	free(pkgs);
 	return status;
@@ -327,23 +409,13 @@ report_cb(const char *zing, const char *desc, const char *type, const char *path
 		printf("%s %-8s %s %s%c", zing, desc, type, path, sep);
 }
 
-static void
-unmerge_err(const char *path, int err, void *arg)
-{
-	(void)arg;
-	errno = err;
-	if (err)
-		tool_warn("unmerge: %s%s:", strcmp(root, "/") ? root : "", path);
-	else
-		tool_warn("unmerge: %s%s", strcmp(root, "/") ? root : "", path);
-}
-
 static int
 cmd_unmerge(struct vdb *db, char **args, int n)
 {
 	struct vdb_pkg **pkgs;
 	size_t np;
 	int status;
+	struct err e;
 	const char *features = getenv("FEATURES");
 	struct vdb_unmerge_opts o = {
 		.dry_run = dry_run,
@@ -351,7 +423,6 @@ cmd_unmerge(struct vdb *db, char **args, int n)
 		.config_protect = cfg_protect ? cfg_protect : getenv("CONFIG_PROTECT"),
 		.config_protect_mask = cfg_protect_mask ? cfg_protect_mask : getenv("CONFIG_PROTECT_MASK"),
 		.report = report_cb,
-		.err_cb = unmerge_err,
 	};
 
 	if (!n)
@@ -359,8 +430,8 @@ cmd_unmerge(struct vdb *db, char **args, int n)
 	o.orphans = orphans >= 0 ? orphans : features && strstr(features, "unmerge-orphans") != NULL;
 	if ((status = resolve_all(db, args, n, &pkgs, &np)))
 		return status;
-	if (vdb_unmerge(db, pkgs, np, &o))
-		status = 1;
+	if (vdb_unmerge(db, pkgs, np, &o, &e))
+		status = tool_warn_err(&e, "unmerge");
 	free(pkgs);
 	return status;
 }
@@ -380,6 +451,7 @@ main(int argc, char **argv)
 		{ "config-protect", required_argument, NULL, 'P' },
 		{ "config-protect-mask", required_argument, NULL, 'M' },
 		{ "unmerge-orphans", no_argument, NULL, 'O' },
+		{ "providers", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -414,6 +486,7 @@ main(int argc, char **argv)
 		case 'P': cfg_protect = optarg; break;
 		case 'M': cfg_protect_mask = optarg; break;
 		case 'O': orphans = 1; break;
+		case 'S': providers_root = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: tool_usage(usage_text);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atom.h"
+#include "err.h"
 
 static const char *
 digits(const char *s)
@@ -225,12 +226,10 @@ valid_name(const char *s, const char *rest, int wild)
 }
 
 static int
-fail(struct atom *a, const char **why, const char *msg)
+fail(struct atom *a, struct err *e, const char *msg)
 {
 	atom_free(a);
-	*why = msg;
-	errno = EINVAL;
-	return -1;
+	return err_set(e, EINVAL, "%s", msg);
 }
 
 static enum atom_op
@@ -282,33 +281,34 @@ parse_slot(struct atom *a, char *s)
 }
 
 int
-atom_parse(const char *str, struct atom *a, const char **why)
+atom_parse(const char *str, struct atom *a, struct err *e)
 {
 	char *s, *p, *slash;
 	size_t l;
 
 	memset(a, 0, sizeof(*a));
+	err_clear(e);
 	if (!(a->buf = strdup(str)))
 		return -1;
 	s = a->buf;
 	if (*s == '!')
-		return fail(a, why, "blockers are not valid here");
+		return fail(a, e, "blockers are not valid here");
 	if (strchr(s, '['))
-		return fail(a, why, "USE dependencies are not valid here");
+		return fail(a, e, "USE dependencies are not valid here");
 	a->op = parse_op(&s);
 	if ((p = strstr(s, "::"))) {
 		*p = '\0';
 		a->repo = p + 2;
 		if (!valid_name(a->repo, "-", 0))
-			return fail(a, why, "invalid repository name");
+			return fail(a, e, "invalid repository name");
 	}
 	if ((p = strchr(s, ':'))) {
 		*p = '\0';
 		if (parse_slot(a, p + 1))
-			return fail(a, why, "invalid slot");
+			return fail(a, e, "invalid slot");
 	}
 	if (!(slash = strchr(s, '/')) || strchr(slash + 1, '/'))
-		return fail(a, why, "not CATEGORY/PACKAGE");
+		return fail(a, e, "not CATEGORY/PACKAGE");
 	*slash = '\0';
 	a->cat = s;
 	a->pn = slash + 1;
@@ -326,26 +326,26 @@ atom_parse(const char *str, struct atom *a, const char **why)
 
 		if (l && a->pn[l - 1] == '*') {
 			if (a->op != ATOM_OP_EQ)
-				return fail(a, why, "a trailing '*' is valid with '=' only");
+				return fail(a, e, "a trailing '*' is valid with '=' only");
 			a->pn[l - 1] = '\0';
 			a->op = ATOM_OP_GLOB;
 		}
 		if ((n = atom_pf_split(a->pn)) < 0)
-			return fail(a, why, "an operator needs a valid version");
+			return fail(a, e, "an operator needs a valid version");
 		a->pn[n] = '\0';
 		a->ver = a->pn + n + 1;
 	} else if (atom_pf_split(a->pn) >= 0) {
-		return fail(a, why, "a version needs an operator (=, >=, <=, >, <, ~)");
+		return fail(a, e, "a version needs an operator (=, >=, <=, >, <, ~)");
 	}
 	a->wildcard = strchr(a->cat, '*') || strchr(a->pn, '*');
 	if (a->wildcard && a->op != ATOM_OP_NONE && a->op != ATOM_OP_SUBSTR)
-		return fail(a, why, "wildcards take no version operator");
+		return fail(a, e, "wildcards take no version operator");
 	if (strstr(a->cat, "**") || strstr(a->pn, "**"))
-		return fail(a, why, "invalid wildcard '**'");
+		return fail(a, e, "invalid wildcard '**'");
 	if (!valid_name(a->cat, "+.-", 1))
-		return fail(a, why, "invalid category name");
+		return fail(a, e, "invalid category name");
 	if (!valid_name(a->pn, "+-", 1))
-		return fail(a, why, "invalid package name");
+		return fail(a, e, "invalid package name");
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 enum atom_op {
 	ATOM_OP_NONE,		/* cat/pn */
 	ATOM_OP_EQ,		/* =cat/pn-1.0 */
@@ -29,9 +31,9 @@ struct atom {
 
 /* Parse S as an atom of a user configuration file (Portage's
  * allow_wildcard and allow_repo; no USE dependencies, no blockers).
- * Returns 0, or -1 with errno EINVAL and *WHY (a static string) set;
- * ENOMEM. Free with atom_free. */
-int atom_parse(const char *s, struct atom *a, const char **why);
+ * Returns 0, or -1 with errno EINVAL and E set to the reason ("invalid
+ * slot"); ENOMEM. Free with atom_free. */
+int atom_parse(const char *s, struct atom *a, struct err *e);
 void atom_free(struct atom *a);
 
 /* 1 if V is a PMS version (1.2.3[a-z][_suffix[N]]...[-rN]), else 0. */

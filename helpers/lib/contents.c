@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "contents.h"
+#include "err.h"
 
 static const char *names[] = { "dir", "obj", "sym", "dev", "fif" };
 
@@ -38,11 +39,9 @@ contents_type_mask(const char *list)
 }
 
 static int
-fail(const char **why, const char *reason)
+fail(struct err *why, const char *reason)
 {
-	*why = reason;
-	errno = EINVAL;
-	return -1;
+	return err_set(why, EINVAL, "%s", reason);
 }
 
 /* Split off the last space-separated token of [s, *end); returns it. */
@@ -77,12 +76,13 @@ parse_mtime(const char *s, long long *out)
 }
 
 int
-contents_parse(char *line, size_t len, struct contents_entry *e, const char **why)
+contents_parse(char *line, size_t len, struct contents_entry *e, struct err *why)
 {
 	char *end = line + len, *tok, *rest;
 	int i;
 
 	memset(e, 0, sizeof(*e));
+	err_clear(why);
 	e->mtime = -1;
 	if (memchr(line, '\0', len))
 		return fail(why, "NUL byte in line");

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "err.h"
+
 enum contents_type {
 	CONTENTS_DIR = 1,
 	CONTENTS_OBJ = 2,
@@ -34,8 +36,8 @@ struct contents_entry {
 };
 
 /* Parse LINE (LEN bytes, no trailing newline) in place into E.
- * Returns 0, or -1 with errno = EINVAL and *why set to a static reason. */
-int contents_parse(char *line, size_t len, struct contents_entry *e, const char **why);
+ * Returns 0, or -1 with errno = EINVAL and WHY set to the reason. */
+int contents_parse(char *line, size_t len, struct contents_entry *e, struct err *why);
 
 /* "obj" -> CONTENTS_OBJ ...; a comma list "obj,sym" -> mask; -1 if unknown. */
 int contents_type_mask(const char *list);

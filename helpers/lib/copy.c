@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "err.h"
 #include "path.h"
 
 struct copy_dirtime {
@@ -32,29 +33,35 @@ join(char *buf, size_t n, const char *a, const char *b)
 	return 0;
 }
 
+/* WHERE (root-relative) failed: "/WHERE WHY" (WHY a static reason, kept
+ * in c->last_why for a caller that names another path) or "/WHERE:
+ * strerror" into E */
 static int
-fail(struct copy_ctx *c, const char *where, const char *why, int err)
+fail(struct copy_ctx *c, const char *where, const char *why, int errnum, struct err *e)
 {
-	snprintf(c->where, sizeof(c->where), "%s", where);
-	c->why = why;
-	errno = err;
-	return -1;
+	const char *lead = where[0] == '/' ? "" : "/";
+
+	c->last_why = why;
+	if (why)
+		return err_set(e, errnum, "%s%s %s", lead, where, why);
+	return err_set(e, errnum, "%s%s:", lead, where);
 }
 
 int
-copy_init(struct copy_ctx *c, const char *src, const char *dst)
+copy_init(struct copy_ctx *c, const char *src, const char *dst, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
+	err_clear(e);
 	c->last_dfd = -1;
 	c->srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->srcfd < 0)
-		return fail(c, src, NULL, errno);
+		return err_set(e, errno, "%s:", src);
 	c->dstfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dstfd < 0) {
-		int e = errno;
+		int saved = errno;
 
 		close(c->srcfd);
-		return fail(c, dst, NULL, e);
+		return err_set(e, saved, "%s:", dst);
 	}
 	strcpy(c->last_parent, "\x01");	/* matches nothing */
 	c->umask = umask(0);	/* modes are set exactly as in the source */
@@ -195,29 +202,29 @@ dir_meta(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
  * there, -1 on failure. */
 static int
 ensure_dir(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
-	   const struct stat *st, int sgid)
+	   const struct stat *st, int sgid, struct err *e)
 {
 	struct stat dst;
 
 	if (mkdirat(dpfd, base, st->st_mode & 0777) == 0) {
 		if (dir_meta(c, dpfd, base, rel, st, 1, sgid))
-			return fail(c, rel, NULL, errno);
+			return fail(c, rel, NULL, errno, e);
 		return 1;
 	}
 	if (errno != EEXIST)
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	if (fstatat(dpfd, base, &dst, AT_SYMLINK_NOFOLLOW))
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	if (S_ISDIR(dst.st_mode))
 		return 0;
 	if (S_ISLNK(dst.st_mode))
-		return fail(c, rel, "is a symlink in the destination where the source has a directory; refusing to follow it", ELOOP);
-	return fail(c, rel, "is a file in the destination where the source has a directory", ENOTDIR);
+		return fail(c, rel, "is a symlink in the destination where the source has a directory; refusing to follow it", ELOOP, e);
+	return fail(c, rel, "is a file in the destination where the source has a directory", ENOTDIR, e);
 }
 
 static int
 ensure_symlink(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
-	       const char *target, const struct stat *st)
+	       const char *target, const struct stat *st, struct err *e)
 {
 	char cur[4096];
 	struct stat dst;
@@ -229,14 +236,14 @@ ensure_symlink(struct copy_ctx *c, int dpfd, const char *base, const char *rel,
 		    (cur[n] = '\0', !strcmp(cur, target)))
 			return 0;
 		if (S_ISDIR(dst.st_mode))
-			return fail(c, rel, "is a directory in the destination where the source has a symlink", EISDIR);
+			return fail(c, rel, "is a directory in the destination where the source has a symlink", EISDIR, e);
 		if (unlinkat(dpfd, base, 0))
-			return fail(c, rel, NULL, errno);
+			return fail(c, rel, NULL, errno, e);
 	}
 	if (symlinkat(target, dpfd, base) ||
 	    !owner_ok(fchownat(dpfd, base, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW)) ||
 	    utimensat(dpfd, base, (struct timespec[]){ st->st_atim, st->st_mtim }, AT_SYMLINK_NOFOLLOW))
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	return 0;
 }
 
@@ -282,7 +289,7 @@ set_parent(struct copy_ctx *c, const char *listed, const struct pinfo *pi)
  * openat2 that refuses any symlink on the way (its path is canonical, so
  * there is none unless one appeared since, which is refused). */
 static int
-parent_fd(struct copy_ctx *c)
+parent_fd(struct copy_ctx *c, struct err *e)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -293,7 +300,7 @@ parent_fd(struct copy_ctx *c)
 		c->last_dfd = (int)syscall(SYS_openat2, c->dstfd, *c->last_canon ? c->last_canon : ".",
 					   &how, sizeof(how));
 	if (c->last_dfd < 0)
-		return fail(c, c->last_canon, "cannot be opened in the destination without following a link", errno);
+		return fail(c, c->last_canon, "cannot be opened in the destination without following a link", errno, e);
 	return c->last_dfd;
 }
 
@@ -302,7 +309,7 @@ parent_fd(struct copy_ctx *c)
  * way into DEST; the walk starts at the nearest ancestor resolved before.
  * Leaves the canonical parent in c->last_canon. */
 static int
-mirror_parent(struct copy_ctx *c, const char *parent)
+mirror_parent(struct copy_ctx *c, const char *parent, struct err *e)
 {
 	char todo[8192], cur[4096] = "", cand[4096], target[4096], pre[4096];
 	const struct pinfo *pi;
@@ -335,7 +342,7 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 
 		dfd = (int)syscall(SYS_openat2, c->dstfd, *cur ? cur : ".", &how, sizeof(how));
 		if (dfd < 0)
-			return fail(c, cur, NULL, errno);
+			return fail(c, cur, NULL, errno, e);
 	}
 	while (*todo) {
 		char comp[256], *slash = strchr(todo, '/');
@@ -344,7 +351,7 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 
 		if (l >= sizeof(comp)) {
 			close(dfd);
-			return fail(c, todo, NULL, ENAMETOOLONG);
+			return fail(c, todo, NULL, ENAMETOOLONG, e);
 		}
 		memcpy(comp, todo, l);
 		comp[l] = '\0';
@@ -363,16 +370,16 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 			dfd = *cur ? openat(c->dstfd, cur, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 				   : openat(c->dstfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (dfd < 0)
-				return fail(c, cur, NULL, errno);
+				return fail(c, cur, NULL, errno, e);
 			continue;
 		}
 		if (join(cand, sizeof(cand), cur, comp)) {
 			close(dfd);
-			return fail(c, cur, NULL, errno);
+			return fail(c, cur, NULL, errno, e);
 		}
 		if (fstatat(c->srcfd, cand, &st, AT_SYMLINK_NOFOLLOW)) {
 			close(dfd);
-			return fail(c, cand, NULL, errno);
+			return fail(c, cand, NULL, errno, e);
 		}
 		if (S_ISLNK(st.st_mode)) {
 			ssize_t n = readlinkat(c->srcfd, cand, target, sizeof(target) - 1);
@@ -380,38 +387,38 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 
 			if (n < 0 || ++links > 40) {
 				close(dfd);
-				return fail(c, cand, NULL, n < 0 ? errno : ELOOP);
+				return fail(c, cand, NULL, n < 0 ? errno : ELOOP, e);
 			}
 			target[n] = '\0';
-			if (ensure_symlink(c, dfd, comp, cand, target, &st)) {
+			if (ensure_symlink(c, dfd, comp, cand, target, &st, e)) {
 				close(dfd);
 				return -1;
 			}
 			if (join(rest, sizeof(rest), target, todo)) {
 				close(dfd);
-				return fail(c, cand, NULL, errno);
+				return fail(c, cand, NULL, errno, e);
 			}
 			strcpy(todo, rest);
 			if (target[0] == '/') {
 				*cur = '\0';
 				close(dfd);
 				if ((dfd = openat(c->dstfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-					return fail(c, "", NULL, errno);
+					return fail(c, "", NULL, errno, e);
 			}
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			close(dfd);
-			return fail(c, cand, "is not a directory in the source", ENOTDIR);
+			return fail(c, cand, "is not a directory in the source", ENOTDIR, e);
 		}
-		if ((made = ensure_dir(c, dfd, comp, cand, &st, sgid)) < 0) {
+		if ((made = ensure_dir(c, dfd, comp, cand, &st, sgid, e)) < 0) {
 			close(dfd);
 			return -1;
 		}
 		nfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(dfd);
 		if (nfd < 0)
-			return fail(c, cand, "cannot be opened in the destination without following a link", errno);
+			return fail(c, cand, "cannot be opened in the destination without following a link", errno, e);
 		dfd = nfd;
 		strcpy(cur, cand);
 		if (made) {
@@ -424,7 +431,7 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 		/* a canonical path is a listed path that resolves to itself */
 		if (cache_dir(c, cur, cur, sgid)) {
 			close(dfd);
-			return fail(c, cur, NULL, ENOMEM);
+			return fail(c, cur, NULL, ENOMEM, e);
 		}
 	}
 	close(dfd);
@@ -432,7 +439,7 @@ mirror_parent(struct copy_ctx *c, const char *parent)
 		struct pinfo here = { cur, sgid };
 
 		if (cache_dir(c, parent, cur, sgid))
-			return fail(c, parent, NULL, ENOMEM);
+			return fail(c, parent, NULL, ENOMEM, e);
 		set_parent(c, parent, &here);
 	}
 	return 0;
@@ -556,12 +563,14 @@ worker(void *arg)
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		if (copy_reg(c, j.rel, &j.st, j.sgid)) {
-			int e = errno;
+			int errnum = errno;
 
 			pthread_mutex_lock(&p->mu);
-			c->async_failed = 1;
-			if (c->on_error)
-				c->on_error(j.rel, e, e == EISDIR ? "is a directory in the destination but not in the source" : NULL, c->err_arg);
+			if (!c->async_failed++) {	/* the first failure wins */
+				fail(c, j.rel, errnum == EISDIR ? "is a directory in the destination but not in the source"
+								: NULL, errnum, &c->async_err);
+				c->async_errno = errnum;
+			}
 			pthread_mutex_unlock(&p->mu);
 		}
 		free(j.rel);
@@ -641,60 +650,61 @@ copy_special(struct copy_ctx *c, int dpfd, const char *base, const char *srel, c
 }
 
 int
-copy_path(struct copy_ctx *c, const char *path)
+copy_path(struct copy_ctx *c, const char *path, struct err *e)
 {
 	char rel[4096], parent[4096], srel[4096], target[4096], key[64];
 	const char *base, *slash;
 	struct stat st;
 	int is_dir;
 
-	c->why = NULL;
+	c->last_why = NULL;
+	err_clear(e);
 	if (path_clean(path, rel, sizeof(rel)))
-		return fail(c, path, errno == EINVAL ? "has a \"..\" component" : NULL, errno);
+		return fail(c, path, errno == EINVAL ? "has a \"..\" component" : NULL, errno, e);
 	if (!*rel)
 		return 0;	/* the root itself */
 	slash = strrchr(rel, '/');
 	base = slash ? slash + 1 : rel;
 	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 0, rel);
-	if (mirror_parent(c, parent))
+	if (mirror_parent(c, parent, e))
 		return -1;
 	if (join(srel, sizeof(srel), c->last_canon, base))
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	if (fstatat(c->srcfd, srel, &st, AT_SYMLINK_NOFOLLOW))
-		return fail(c, rel, NULL, errno);
+		return errno == ENOENT ? -1 : fail(c, rel, NULL, errno, e);	/* ENOENT: PATH is missing */
 	if (S_ISDIR(st.st_mode)) {
-		int made, pfd = parent_fd(c);
+		int made, pfd = parent_fd(c, e);
 
-		if (pfd < 0 || (made = ensure_dir(c, pfd, base, srel, &st, c->last_sgid)) < 0 ||
+		if (pfd < 0 || (made = ensure_dir(c, pfd, base, srel, &st, c->last_sgid, e)) < 0 ||
 		    (!made && dir_meta(c, pfd, base, srel, &st, 0, c->last_sgid)))
-			return fail(c, rel, c->why, errno);
+			return fail(c, rel, c->last_why, errno, e);
 		/* files listed below it need no walk */
 		if (cache_dir(c, srel, srel, (st.st_mode & S_ISGID) != 0) ||
 		    (strcmp(rel, srel) && cache_dir(c, rel, srel, (st.st_mode & S_ISGID) != 0)))
-			return fail(c, rel, NULL, ENOMEM);
+			return fail(c, rel, NULL, ENOMEM, e);
 		return 0;
 	}
 	c->files++;
 	if (S_ISREG(st.st_mode) && st.st_nlink == 1) {
 		if (c->threads > 0 && (c->pool || pool_start(c) == 0))
-			return pool_submit(c, srel, &st) ? fail(c, rel, NULL, errno) : 0;
+			return pool_submit(c, srel, &st) ? fail(c, rel, NULL, errno, e) : 0;
 		if (copy_reg(c, srel, &st, c->last_sgid))
-			return fail(c, rel, errno == EISDIR ? "is a directory in the destination but not in the source" : NULL, errno);
+			return fail(c, rel, errno == EISDIR ? "is a directory in the destination but not in the source" : NULL, errno, e);
 		return 0;
 	}
-	if (parent_fd(c) < 0)
-		return fail(c, rel, c->why, errno);
+	if (parent_fd(c, e) < 0)
+		return fail(c, rel, c->last_why, errno, e);
 	if (clear_slot(c->last_dfd, base, &is_dir))
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	if (is_dir)
-		return fail(c, rel, "is a directory in the destination but not in the source", EISDIR);
+		return fail(c, rel, "is a directory in the destination but not in the source", EISDIR, e);
 	if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlinkat(c->srcfd, srel, target, sizeof(target) - 1);
 
 		if (n < 0)
-			return fail(c, rel, NULL, errno);
+			return fail(c, rel, NULL, errno, e);
 		target[n] = '\0';
-		return ensure_symlink(c, c->last_dfd, base, srel, target, &st);
+		return ensure_symlink(c, c->last_dfd, base, srel, target, &st, e);
 	}
 	if (st.st_nlink > 1 && !S_ISDIR(st.st_mode)) {
 		const char *first;
@@ -703,34 +713,41 @@ copy_path(struct copy_ctx *c, const char *path)
 			 (unsigned long long)st.st_ino);
 		if ((first = strset_get(&c->links, key))) {
 			if (linkat(c->dstfd, first, c->last_dfd, base, 0))
-				return fail(c, rel, NULL, errno);
+				return fail(c, rel, NULL, errno, e);
 			return 0;
 		}
 		if (strset_add(&c->links, key, strdup(srel)) < 0)
-			return fail(c, rel, NULL, errno);
+			return fail(c, rel, NULL, errno, e);
 	}
 	if (S_ISREG(st.st_mode)) {
 		if (copy_reg(c, srel, &st, c->last_sgid))
-			return fail(c, rel, NULL, errno);
+			return fail(c, rel, NULL, errno, e);
 		return 0;
 	}
 	if (copy_special(c, c->last_dfd, base, srel, &st))
-		return fail(c, rel, NULL, errno);
+		return fail(c, rel, NULL, errno, e);
 	return 0;
 }
 
 int
-copy_finish(struct copy_ctx *c)
+copy_finish(struct copy_ctx *c, struct err *e)
 {
-	int r;
+	int r = 0, errnum = 0;
 
+	err_clear(e);
 	pool_stop(c);
-	r = c->async_failed ? -1 : 0;
-
+	if (c->async_failed) {
+		if (e)
+			*e = c->async_err;
+		errnum = c->async_errno;
+		r = -1;
+	}
 	/* canonical paths: no link to follow on the way */
 	for (size_t i = c->ndirs; i-- > 0;) {
-		if (utimensat(c->dstfd, c->dirs[i].rel, c->dirs[i].ts, AT_SYMLINK_NOFOLLOW))
-			r = -1;
+		if (utimensat(c->dstfd, c->dirs[i].rel, c->dirs[i].ts, AT_SYMLINK_NOFOLLOW) && !r) {
+			errnum = errno;
+			r = err_set(e, errnum, "/%s: setting the directory's times:", c->dirs[i].rel);
+		}
 		free(c->dirs[i].rel);
 	}
 	free(c->dirs);
@@ -752,5 +769,7 @@ copy_finish(struct copy_ctx *c)
 		close(c->last_dfd);
 	close(c->srcfd);
 	close(c->dstfd);
+	if (r)
+		errno = errnum;
 	return r;
 }

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include "err.h"
 #include "strset.h"
 
 struct copy_dirtime;
@@ -30,25 +31,29 @@ struct copy_ctx {
 	struct copy_dirtime *dirs;	/* directory times, set at the end */
 	size_t ndirs, capdirs;
 	unsigned long long bytes, files;
-	/* on failure: the root-relative path at fault and, when errno alone
-	 * does not say it, why */
-	char where[4096];
-	const char *why;
+	const char *last_why;	/* the reason of the last failure, if any */
 	/* Regular files may be copied by THREADS workers (0: in the calling
-	 * thread). Their failures come to ON_ERROR, and copy_finish() fails. */
+	 * thread). The first failure of a worker goes to ASYNC_ERR (under
+	 * the pool's lock), and copy_finish() fails with it. */
 	int threads;
-	void (*on_error)(const char *path, int err, const char *why, void *arg);
-	void *err_arg;
 	struct copy_pool *pool;
-	int async_failed;
+	size_t async_failed;
+	struct err async_err;
+	int async_errno;
 };
 
-int copy_init(struct copy_ctx *c, const char *src, const char *dst);
-/* Copy one path (absolute or root-relative). 0, or -1 with errno, where
- * and why set. ENOENT means the source path is missing. */
-int copy_path(struct copy_ctx *c, const char *path);
+/* 0, or -1 with errno and E ("SRC: strerror"). */
+int copy_init(struct copy_ctx *c, const char *src, const char *dst, struct err *e);
+/* Copy one path (absolute or root-relative). 0, or -1 with errno and E
+ * set: "/WHERE reason" or "/WHERE: strerror", WHERE the root-relative
+ * path at fault (PATH, or a parent of it on the way). One exception:
+ * ENOENT with E left empty means PATH itself is not in the source (a
+ * caller may skip it). */
+int copy_path(struct copy_ctx *c, const char *path, struct err *e);
 /* Wait for the workers, set the deferred directory times, release
- * everything. -1 if anything failed since copy_init. */
-int copy_finish(struct copy_ctx *c);
+ * everything. 0, or -1 with errno and E: the first failure of a worker
+ * since copy_init, else the first directory whose times could not be
+ * set. */
+int copy_finish(struct copy_ctx *c, struct err *e);
 
 #endif

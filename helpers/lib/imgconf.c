@@ -6,24 +6,26 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "err.h"
 #include "imgconf.h"
 #include "strset.h"
 
 struct ctx {
 	const char *name;
+	const unsigned char *buf;	/* the input, LEN bytes */
+	size_t len;
 	yaml_document_t *doc;
-	char *err;
-	size_t errlen;
+	struct err *e;
 };
 
+/* "NAME:LINE:COLUMN: what" (EINVAL) */
 static int
 vfail_mark(struct ctx *c, yaml_mark_t m, const char *fmt, va_list ap)
 {
-	int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->name, m.line + 1, m.column + 1);
+	char what[sizeof(c->e->msg)];
 
-	if (k >= 0 && (size_t)k < c->errlen)
-		vsnprintf(c->err + k, c->errlen - k, fmt, ap);
-	return -1;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	return err_set(c->e, EINVAL, "%s:%zu:%zu: %s", c->name, m.line + 1, m.column + 1, what);
 }
 
 static int
@@ -48,6 +50,36 @@ fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
+/* Is the character at M (a libyaml mark: line and column from 0, the
+ * column in characters) a tab? */
+static int
+tab_at(const struct ctx *c, yaml_mark_t m)
+{
+	const unsigned char *p = c->buf, *end = c->buf + c->len;
+
+	for (size_t line = 0; line < m.line && p < end; p++)
+		if (*p == '\n')
+			line++;
+	for (size_t col = 0; p < end && *p != '\n'; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;	/* a UTF-8 continuation byte */
+		if (col++ == m.column)
+			return *p == '\t';
+	}
+	return 0;
+}
+
+/* libyaml's complaint about the input, said plainly when it is about a
+ * tab (libyaml: "found character that cannot start any token", "found a
+ * tab character that violates indentation", ...) */
+static int
+fail_problem(struct ctx *c, const yaml_parser_t *p)
+{
+	if (tab_at(c, p->problem_mark))
+		return fail_mark(c, p->problem_mark, "a tab character: YAML indents with spaces only");
+	return fail_mark(c, p->problem_mark, "%s", p->problem ? p->problem : "invalid YAML");
+}
+
 /* A duplicate key is an error (YAML 1.2 says keys are unique; libyaml's
  * loader keeps both and the last one would silently win). */
 static int
@@ -56,7 +88,7 @@ dup_key(struct ctx *c, struct strset *seen, const yaml_node_t *k, const char *ke
 	int r = strset_add(seen, key, NULL);
 
 	if (r < 0)
-		return fail_at(c, k, "out of memory");
+		return err_set(c->e, ENOMEM, "%s:", c->name);
 	return r ? 0 : fail_at(c, k, "duplicate key '%s'", key);
 }
 
@@ -76,14 +108,12 @@ check_events(struct ctx *c, const unsigned char *buf, size_t len)
 	yaml_char_t *anchor;
 	int depth = 0, docs = 0, r = -1;
 
-	if (!yaml_parser_initialize(&p)) {
-		snprintf(c->err, c->errlen, "%s: cannot initialise the YAML parser", c->name);
-		return -1;
-	}
+	if (!yaml_parser_initialize(&p))
+		return err_set(c->e, ENOMEM, "%s: cannot initialise the YAML parser:", c->name);
 	yaml_parser_set_input_string(&p, buf, len);
 	for (;;) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			fail_mark(c, p.problem_mark, "%s", p.problem ? p.problem : "invalid YAML");
+			fail_problem(c, &p);
 			break;
 		}
 		anchor = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
@@ -255,34 +285,30 @@ set_of(struct ctx *c, const yaml_node_t *n, const char *key, int ports, json_t *
 
 int
 imgconf_parse(const char *name, const unsigned char *buf, size_t len,
-	      struct imgconf *out, char *err, size_t errlen)
+	      struct imgconf *out, struct err *e)
 {
 	static const char *known = "entrypoint, cmd, env, workdir, user, expose, volumes, "
 				   "labels, stop-signal, annotations";
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	struct ctx c = { name, &doc, err, errlen };
+	struct ctx c = { name, buf, len, &doc, e };
 	struct strset seen = { 0 };
 	int r = -1;
 
 	out->config = out->annotations = NULL;
-	if (len > IMGCONF_MAX_SIZE) {
-		snprintf(err, errlen, "%s: larger than %d KiB; refusing it", name, IMGCONF_MAX_SIZE >> 10);
-		return -1;
-	}
+	err_clear(e);
+	if (len > IMGCONF_MAX_SIZE)
+		return err_set(e, EFBIG, "%s: larger than %d KiB; refusing it", name, IMGCONF_MAX_SIZE >> 10);
 	if (check_events(&c, buf, len))
 		return -1;
 	out->config = json_object();
 	out->annotations = json_object();
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: cannot initialise the YAML parser", name);
-		return -1;
-	}
+	if (!yaml_parser_initialize(&parser))
+		return err_set(e, ENOMEM, "%s: cannot initialise the YAML parser:", name);
 	yaml_parser_set_input_string(&parser, buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
+		fail_problem(&c, &parser);
 		yaml_parser_delete(&parser);
 		imgconf_free(out);
 		return -1;
@@ -350,7 +376,7 @@ done:
 }
 
 int
-imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen)
+imgconf_load(const char *path, struct imgconf *c, struct err *e)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char *buf = NULL;
@@ -358,28 +384,27 @@ imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen)
 	int r;
 
 	c->config = c->annotations = NULL;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	err_clear(e);
+	if (!f)
+		return err_set(e, errno, "%s:", path);
 	do {	/* read one byte past the limit, for imgconf_parse to refuse */
 		if (len > IMGCONF_MAX_SIZE)
 			break;
 		if (len == cap && !(buf = realloc(buf, cap = cap ? cap * 2 : 4096))) {
 			fclose(f);
-			snprintf(err, errlen, "%s: out of memory", path);
-			return -1;
+			return err_set(e, ENOMEM, "%s:", path);
 		}
 		len += n = fread(buf + len, 1, cap - len, f);
 	} while (n);
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		int saved = errno ? errno : EIO;
+
 		fclose(f);
 		free(buf);
-		return -1;
+		return err_set(e, saved, "%s:", path);
 	}
 	fclose(f);
-	r = imgconf_parse(path, buf ? buf : (unsigned char *)"", len, c, err, errlen);
+	r = imgconf_parse(path, buf ? buf : (unsigned char *)"", len, c, e);
 	free(buf);
 	return r;
 }

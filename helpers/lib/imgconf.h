@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "err.h"
+
 #define IMGCONF_MAX_SIZE (1 << 20)
 #define IMGCONF_MAX_DEPTH 64
 
@@ -20,11 +22,12 @@ struct imgconf {
 	json_t *annotations;	/* object, possibly empty */
 };
 
-/* Returns 0, or -1 with the message in ERR (file:line:col: what). */
-int imgconf_load(const char *path, struct imgconf *c, char *err, size_t errlen);
+/* Returns 0, or -1 with errno and E set ("file:line:col: what", EINVAL;
+ * "file: strerror" when the file cannot be read). */
+int imgconf_load(const char *path, struct imgconf *c, struct err *e);
 /* The same for a string already in memory; NAME is used in messages. */
 int imgconf_parse(const char *name, const unsigned char *buf, size_t len,
-		  struct imgconf *c, char *err, size_t errlen);
+		  struct imgconf *c, struct err *e);
 void imgconf_free(struct imgconf *c);
 
 #endif

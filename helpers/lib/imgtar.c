@@ -8,14 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "err.h"
+#include "hex.h"
 #include "imgtar.h"
-
-static void
-hexify(const unsigned char *md, unsigned n, char *out)
-{
-	for (unsigned i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
 
 static struct archive *
 open_outer(const char *path)
@@ -124,9 +119,9 @@ add(struct imgtar *t, struct archive *in, struct archive_entry *e)
 			EVP_DigestUpdate(c1, buf, n);
 		}
 		EVP_DigestFinal_ex(c256, md, NULL);
-		hexify(md, 32, f->sha256);
+		hex_encode(md, 32, f->sha256);
 		EVP_DigestFinal_ex(c1, md, NULL);
-		hexify(md, 20, f->sha1);
+		hex_encode(md, 20, f->sha1);
 		EVP_MD_CTX_free(c256);
 		EVP_MD_CTX_free(c1);
 		if (n < 0)
@@ -208,7 +203,7 @@ imgtar_resolve(const struct imgtar *t, const char *path, int follow)
 }
 
 int
-imgtar_read(struct imgtar *t, const char *archive)
+imgtar_read(struct imgtar *t, const char *archive, struct err *err)
 {
 	struct archive *a = NULL, *in = NULL;
 	struct archive_entry *e;
@@ -219,6 +214,7 @@ imgtar_read(struct imgtar *t, const char *archive)
 	int r = -1;
 
 	memset(t, 0, sizeof(*t));
+	err_clear(err);
 	/* pass 1: index.json and manifest.json (they come last) */
 	if (!(a = open_outer(archive)))
 		goto io;
@@ -233,13 +229,13 @@ imgtar_read(struct imgtar *t, const char *archive)
 	archive_read_free(a);
 	a = NULL;
 	if (!index_s || !docker_s) {
-		snprintf(t->err, sizeof(t->err), "%s: no index.json or manifest.json: not an image archive", archive);
+		err_set(err, EINVAL, "%s: no index.json or manifest.json: not an image archive", archive);
 		goto out;
 	}
 	if (!(t->index = json_loads(index_s, 0, &je)) || !(docker = json_loads(docker_s, 0, &je)) ||
 	    !(layer_name = json_string_value(json_array_get(json_object_get(json_array_get(docker, 0), "Layers"), 0))) ||
 	    !(config_name = json_string_value(json_object_get(json_array_get(docker, 0), "Config")))) {
-		snprintf(t->err, sizeof(t->err), "%s: index.json or manifest.json is not what mkimage writes", archive);
+		err_set(err, EINVAL, "%s: index.json or manifest.json is not what mkimage writes", archive);
 		goto out;
 	}
 	/* the image manifest: the index entry whose manifest names this config */
@@ -288,7 +284,7 @@ imgtar_read(struct imgtar *t, const char *archive)
 		}
 	}
 	if (!config_s || !man_s || !(t->config = json_loads(config_s, 0, &je))) {
-		snprintf(t->err, sizeof(t->err), "%s: the image's config or manifest is missing or not JSON", archive);
+		err_set(err, EINVAL, "%s: the image's config or manifest is missing or not JSON", archive);
 		goto out;
 	}
 	(void)mdig;
@@ -307,12 +303,14 @@ imgtar_read(struct imgtar *t, const char *archive)
 	r = 0;
 	goto out;
 layer_fail:
-	snprintf(t->err, sizeof(t->err), "%s: %s: %s", archive, layer_name,
-		 archive_error_string(in) ? archive_error_string(in) : "cannot read the layer");
+	err_set(err, EIO, "%s: %s: %s", archive, layer_name,
+		archive_error_string(in) ? archive_error_string(in) : "cannot read the layer");
 	goto out;
 io:
-	snprintf(t->err, sizeof(t->err), "%s: %s", archive,
-		 a && archive_error_string(a) ? archive_error_string(a) : strerror(errno ? errno : EIO));
+	if (a && archive_error_string(a))
+		err_set(err, archive_errno(a) > 0 ? archive_errno(a) : EIO, "%s: %s", archive, archive_error_string(a));
+	else
+		err_set(err, errno ? errno : EIO, "%s:", archive);
 out:
 	archive_read_free(in);
 	archive_read_free(a);

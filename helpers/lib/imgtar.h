@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "err.h"
+
 struct imgtar_file {
 	char *path;		/* "/usr/bin/hello" */
 	mode_t mode;		/* type and permission bits */
@@ -27,11 +29,10 @@ struct imgtar {
 	char manifest_digest[72];	/* "sha256:..." of the image manifest */
 	json_t *config;			/* the image config */
 	json_t *index;			/* index.json */
-	char err[1024];
 };
 
-/* Read ARCHIVE. Returns 0, or -1 with T->err set. */
-int imgtar_read(struct imgtar *t, const char *archive);
+/* Read ARCHIVE. Returns 0, or -1 with errno and E set. */
+int imgtar_read(struct imgtar *t, const char *archive, struct err *e);
 void imgtar_free(struct imgtar *t);
 /* The entry for PATH (absolute) as it is in the layer, or NULL. */
 struct imgtar_file *imgtar_get(const struct imgtar *t, const char *path);

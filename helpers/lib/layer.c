@@ -14,21 +14,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "layer.h"
 #include "path.h"
 #include "strset.h"
-
-static int
-fail(struct layer *l, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(l->err, sizeof(l->err), fmt, ap);
-	va_end(ap);
-	errno = err ? err : EINVAL;
-	return -1;
-}
 
 void
 layer_init(struct layer *l)
@@ -146,90 +135,105 @@ escapes(const char *path, const char *target)
 	return 0;
 }
 
+/* The extended attributes of FULL (the entry DE of directory D) onto E,
+ * sorted by name. */
+static int
+read_xattrs(struct layer_entry *e, DIR *d, const struct dirent *de, const char *full, struct err *err)
+{
+	char names[65536], val[65536], xp[PATH_MAX];
+	ssize_t n;
+
+	/* deeper than PATH_MAX: the same file through the open directory */
+	if (strlen(full) >= sizeof(xp))
+		snprintf(xp, sizeof(xp), "/proc/self/fd/%d/%s", dirfd(d), de->d_name);
+	else
+		memcpy(xp, full, strlen(full) + 1);
+	n = llistxattr(xp, names, sizeof(names));
+	for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
+		ssize_t v = lgetxattr(xp, k, val, sizeof(val));
+
+		if (v < 0 || add_xattr(e, k, val, v))
+			return err_set(err, errno, "%s: xattr %s:", full, k);
+	}
+	if (e->nxattrs > 1)
+		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+	return 0;
+}
+
+/* Add the entry DE of directory D (REL below source SRC). */
+static int
+add_dirent(struct layer *l, int src, DIR *d, const char *rel, const struct dirent *de, int overlay,
+	   struct err *err)
+{
+	char path[4096], full[8192];
+	struct stat st;
+	struct layer_entry *e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof(path))
+		return err_set(err, ENAMETOOLONG, "%s/%s: name too long", l->dirs[src], rel);
+	snprintf(full, sizeof(full), "%s/%s", l->dirs[src], path);
+	if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+		return err_set(err, errno, "%s:", full);
+	if (!(e = new_entry(l, path)))
+		return err_set(err, ENOMEM, "out of memory");
+	e->mode = st.st_mode;
+	e->uid = st.st_uid;
+	e->gid = st.st_gid;
+	e->mtime = st.st_mtim.tv_sec;
+	e->size = S_ISREG(st.st_mode) ? st.st_size : 0;
+	e->rdev = st.st_rdev;
+	e->src = src;
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		e->dev = st.st_dev + 1;
+		e->ino = st.st_ino;
+	}
+	if (overlay) {
+		e->uid = e->gid = 0;
+		e->mode = (st.st_mode & S_IFMT) |
+			  (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+		if (S_ISLNK(st.st_mode))
+			e->mode = S_IFLNK | 0777;
+	} else if (e->mtime > l->newest) {
+		l->newest = e->mtime;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char t[4096];
+		ssize_t n = readlinkat(dirfd(d), de->d_name, t, sizeof(t) - 1);
+
+		if (n < 0)
+			return err_set(err, errno, "%s:", full);
+		t[n] = '\0';
+		if (escapes(path, t))
+			return err_set(err, EINVAL, "%s: symlink target '%s' climbs above the image root; refusing it", full, t);
+		if (!(e->symlink = strdup(t)))
+			return err_set(err, ENOMEM, "out of memory");
+	}
+	return overlay ? 0 : read_xattrs(e, d, de, full, err);
+}
+
 /* Add the entries of one directory (DFD, REL below source SRC); the caller
  * descends (layer_add_dir), so depth costs no stack. */
 static int
-read_dir(struct layer *l, int src, int dfd, const char *rel, int overlay)
+read_dir(struct layer *l, int src, int dfd, const char *rel, int overlay, struct err *err)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
-	int r = 0;
+	int r = 0, saved;
 
 	if (!d) {
+		saved = errno;
 		close(dfd);
-		return fail(l, errno, "%s/%s: %s", l->dirs[src], rel, strerror(errno));
+		return err_set(err, saved, "%s/%s:", l->dirs[src], rel);
 	}
 	while (r == 0 && (errno = 0, de = readdir(d))) {
-		char path[4096], full[8192];
-		struct stat st;
-		struct layer_entry *e;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof(path))
-			return closedir(d), fail(l, ENAMETOOLONG, "%s/%s: name too long", l->dirs[src], rel);
-		snprintf(full, sizeof(full), "%s/%s", l->dirs[src], path);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
-		if (!(e = new_entry(l, path)))
-			return closedir(d), fail(l, ENOMEM, "out of memory");
-		e->mode = st.st_mode;
-		e->uid = st.st_uid;
-		e->gid = st.st_gid;
-		e->mtime = st.st_mtim.tv_sec;
-		e->size = S_ISREG(st.st_mode) ? st.st_size : 0;
-		e->rdev = st.st_rdev;
-		e->src = src;
-		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-			e->dev = st.st_dev + 1;
-			e->ino = st.st_ino;
-		}
-		if (overlay) {
-			e->uid = e->gid = 0;
-			e->mode = (st.st_mode & S_IFMT) |
-				  (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644);
-			if (S_ISLNK(st.st_mode))
-				e->mode = S_IFLNK | 0777;
-		} else if (e->mtime > l->newest) {
-			l->newest = e->mtime;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char t[4096];
-			ssize_t n = readlinkat(dirfd(d), de->d_name, t, sizeof(t) - 1);
-
-			if (n < 0)
-				return closedir(d), fail(l, errno, "%s: %s", full, strerror(errno));
-			t[n] = '\0';
-			if (escapes(path, t))
-				return closedir(d), fail(l, EINVAL, "%s: symlink target '%s' climbs above the image root; refusing it", full, t);
-			if (!(e->symlink = strdup(t)))
-				return closedir(d), fail(l, ENOMEM, "out of memory");
-		}
-		if (!overlay) {
-			char names[65536], val[65536], xp[PATH_MAX];
-			ssize_t n;
-
-			/* deeper than PATH_MAX: the same file through the open directory */
-			if (strlen(full) >= sizeof(xp))
-				snprintf(xp, sizeof(xp), "/proc/self/fd/%d/%s", dirfd(d), de->d_name);
-			else
-				memcpy(xp, full, strlen(full) + 1);
-			n = llistxattr(xp, names, sizeof(names));
-
-			for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
-				ssize_t v = lgetxattr(xp, k, val, sizeof(val));
-
-				if (v < 0 || add_xattr(&l->v[l->n - 1], k, val, v))
-					return closedir(d), fail(l, errno, "%s: xattr %s: %s", full, k, strerror(errno));
-			}
-			e = &l->v[l->n - 1];
-			if (e->nxattrs > 1)
-				qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-		}
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = add_dirent(l, src, d, rel, de, overlay, err);
 	}
 	if (r == 0 && errno)
-		r = fail(l, errno, "%s/%s: %s", l->dirs[src], rel, strerror(errno));
+		r = err_set(err, errno, "%s/%s:", l->dirs[src], rel);
+	saved = errno;
 	closedir(d);
+	errno = saved;
 	return r;
 }
 
@@ -250,18 +254,19 @@ add_src(struct layer *l, const char *dir, int fd)
 }
 
 int
-layer_add_dir(struct layer *l, const char *dir, int overlay)
+layer_add_dir(struct layer *l, const char *dir, int overlay, struct err *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), src;
 	size_t first = l->n;
 
+	err_clear(err);
 	if (fd < 0)
-		return fail(l, errno, "%s: %s", dir, strerror(errno));
+		return err_set(err, errno, "%s:", dir);
 	if ((src = add_src(l, dir, fd)) < 0) {
 		close(fd);
-		return fail(l, ENOMEM, "out of memory");
+		return err_set(err, ENOMEM, "out of memory");
 	}
-	if (read_dir(l, src, dup(fd), "", overlay))
+	if (read_dir(l, src, dup(fd), "", overlay, err))
 		return -1;
 	/* breadth first over the entries added so far, new ones included: no
 	 * recursion and one directory open at a time, however deep the tree
@@ -274,8 +279,8 @@ layer_add_dir(struct layer *l, const char *dir, int overlay)
 			continue;
 		sub = openat(fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			return fail(l, errno, "%s/%s: %s", dir, rel, strerror(errno));
-		if (read_dir(l, src, sub, rel, overlay))
+			return err_set(err, errno, "%s/%s:", dir, rel);
+		if (read_dir(l, src, sub, rel, overlay, err))
 			return -1;
 	}
 	return 0;
@@ -320,169 +325,223 @@ tar_only(struct archive *a, char *have, size_t len)
 	return 0;
 }
 
-int
-layer_add_tar(struct layer *l, int fd, const char *tmpdir)
+/* a tar stream being read into a layer */
+struct tar_in {
+	struct archive *a;
+	struct strset byname;	/* path -> index + 1 of its entry */
+	char filters[64];	/* ", gzip, bzip2..." for messages */
+};
+
+/* the spool file, the reader (tar formats, built-in filters), the names
+ * already in the layer */
+static int
+tar_open(struct layer *l, struct tar_in *t, int fd, const char *tmpdir, struct err *err)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
-	struct strset byname = { 0 };
-	char filters[64];
-	size_t nread = 0;
-	int r;
-
-	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0) {
-		archive_read_free(a);
-		return fail(l, errno, "%s: cannot create a spool file: %s", tmpdir, strerror(errno));
-	}
-	if (tar_only(a, filters, sizeof(filters))) {
-		r = fail(l, ENOMEM, "reading the tar stream: %s", archive_error_string(a));
-		goto out;
-	}
-	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
-		r = fail(l, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
-			 "uncompressed%s): %s", filters, archive_error_string(a));
-		goto out;
-	}
+	if (l->spoolfd < 0 && (l->spoolfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, errno, "%s: cannot create a spool file:", tmpdir);
+	if (tar_only(t->a, t->filters, sizeof(t->filters)))
+		return err_set(err, ENOMEM, "reading the tar stream: %s", archive_error_string(t->a));
+	if (archive_read_open_fd(t->a, fd, 1 << 20) != ARCHIVE_OK)
+		return err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			       "uncompressed%s): %s", t->filters, archive_error_string(t->a));
 	for (size_t i = 0; i < l->n; i++)
-		strset_add(&byname, l->v[i].path, (void *)(i + 1));
-	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(ae), *hl = archive_entry_hardlink(ae);
-		const char *xn;
-		const void *xv;
-		size_t xs;
-		char path[4096];
-		struct layer_entry *e;
+		if (strset_add(&t->byname, l->v[i].path, (void *)(i + 1)) < 0)
+			return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
 
-		nread++;
-		/* a sparse entry declares its size and holds only the data
-		 * regions: reading it would write every hole out (a 10 KiB tar
-		 * declaring 3 GiB spooled 3 GiB). docker export/cp (Go's
-		 * archive/tar) never writes sparse entries, and the layer
-		 * itself has none (see layer.h): refuse them. */
-		if (archive_entry_sparse_count(ae) > 0) {
-			r = fail(l, EINVAL, "tar entry '%s': a sparse file (declared size %lld bytes); "
-				 "sparse entries are not supported (re-create the tar without --sparse)",
-				 name, (long long)archive_entry_size(ae));
-			goto out;
-		}
-		if (path_clean(name, path, sizeof(path))) {
-			r = fail(l, EINVAL, "tar entry '%s': %s; refusing it", name,
-				 errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
-			goto out;
-		}
-		if (!*path)
-			continue;	/* the root itself */
-		if (!(e = new_entry(l, path))) {
-			r = fail(l, ENOMEM, "out of memory");
-			goto out;
-		}
-		e->mode = archive_entry_mode(ae);
-		e->uid = archive_entry_uid(ae);
-		e->gid = archive_entry_gid(ae);
-		e->mtime = archive_entry_mtime(ae);
-		e->rdev = archive_entry_rdev(ae);
-		e->src = -1;
-		if (e->mtime > l->newest)
-			l->newest = e->mtime;
-		if (hl) {
-			char target[4096];
-			size_t t;
+/* the entry's name as a layer path ("" for the root itself) */
+static int
+tar_entry_path(struct archive_entry *ae, char path[4096], struct err *err)
+{
+	const char *name = archive_entry_pathname(ae);
 
-			if (path_clean(hl, target, sizeof(target))) {
-				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s' leaves the root; refusing it", name, hl);
-				goto out;
-			}
-			if (!(t = (size_t)strset_get(&byname, target))) {
-				r = fail(l, EINVAL, "tar entry '%s': hardlink to '%s', which is not earlier in the stream", name, hl);
-				goto out;
-			}
-			/* a group: the first occurrence after sorting carries the data */
-			if (!l->v[t - 1].ino) {
-				l->v[t - 1].dev = 1;
-				l->v[t - 1].ino = t;
-			}
-			e = &l->v[l->n - 1];
-			e->dev = l->v[t - 1].dev;
-			e->ino = l->v[t - 1].ino;
-			/* one inode: the target's metadata, whatever the link says */
-			e->mode = l->v[t - 1].mode;
-			e->uid = l->v[t - 1].uid;
-			e->gid = l->v[t - 1].gid;
-			e->mtime = l->v[t - 1].mtime;
-			e->size = l->v[t - 1].size;
-			e->off = l->v[t - 1].off;
-			for (size_t k = 0; k < l->v[t - 1].nxattrs; k++)
-				if (add_xattr(e, l->v[t - 1].xattrs[k].name, l->v[t - 1].xattrs[k].value,
-					      l->v[t - 1].xattrs[k].size)) {
-					r = fail(l, ENOMEM, "out of memory");
-					goto out;
-				}
-			strset_add(&byname, path, (void *)l->n);
-			continue;
-		} else if (S_ISREG(e->mode)) {
-			char buf[1 << 16];
-			la_ssize_t n;
+	/* a sparse entry declares its size and holds only the data
+	 * regions: reading it would write every hole out (a 10 KiB tar
+	 * declaring 3 GiB spooled 3 GiB). docker export/cp (Go's
+	 * archive/tar) never writes sparse entries, and the layer
+	 * itself has none (see layer.h): refuse them. */
+	if (archive_entry_sparse_count(ae) > 0)
+		return err_set(err, EINVAL, "tar entry '%s': a sparse file (declared size %lld bytes); "
+			       "sparse entries are not supported (re-create the tar without --sparse)",
+			       name, (long long)archive_entry_size(ae));
+	if (path_clean(name, path, 4096))
+		return err_set(err, EINVAL, "tar entry '%s': %s; refusing it", name,
+			       errno == EINVAL ? "path leaves the root (\"..\")" : "name too long");
+	return 0;
+}
 
-			e->size = archive_entry_size(ae);
-			e->off = l->spoolsize;
-			while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-				if (spool_write(l, buf, n)) {
-					r = fail(l, errno, "spool file: %s", strerror(errno));
-					goto out;
-				}
-			if (n < 0 || l->spoolsize - e->off != e->size) {
-				r = fail(l, EIO, "tar entry '%s': %s", name,
-					 n < 0 ? archive_error_string(a) : "truncated data");
-				goto out;
-			}
-		} else if (S_ISLNK(e->mode)) {
-			const char *t = archive_entry_symlink(ae);
+/* E, a hardlink to HL: one inode with that entry, earlier in the stream */
+static int
+tar_hardlink(struct layer *l, const struct strset *byname, struct layer_entry *e, const char *name,
+	     const char *hl, struct err *err)
+{
+	char target[4096];
+	struct layer_entry *to;
+	size_t t;
 
-			if (t && strlen(t) >= PATH_MAX) {
-				r = fail(l, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
-					 name, PATH_MAX - 1);
-				goto out;
-			}
-			if (!t || escapes(path, t)) {
-				r = fail(l, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; refusing it",
-					 name, t ? t : "");
-				goto out;
-			}
-			e->symlink = strdup(t);
-		}
-		archive_entry_xattr_reset(ae);
-		while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
-			if (add_xattr(&l->v[l->n - 1], xn, xv, xs)) {
-				r = fail(l, ENOMEM, "out of memory");
-				goto out;
-			}
-		e = &l->v[l->n - 1];
-		if (e->nxattrs > 1)
-			qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-		strset_add(&byname, path, (void *)l->n);
+	if (path_clean(hl, target, sizeof(target)))
+		return err_set(err, EINVAL, "tar entry '%s': hardlink to '%s' leaves the root; refusing it", name, hl);
+	if (!(t = (size_t)strset_get(byname, target)))
+		return err_set(err, EINVAL, "tar entry '%s': hardlink to '%s', which is not earlier in the stream",
+			       name, hl);
+	to = &l->v[t - 1];
+	/* a group: the first occurrence after sorting carries the data */
+	if (!to->ino) {
+		to->dev = 1;
+		to->ino = t;
 	}
-	if (r == ARCHIVE_EOF && !nread) {
+	e->dev = to->dev;
+	e->ino = to->ino;
+	/* one inode: the target's metadata, whatever the link says */
+	e->mode = to->mode;
+	e->uid = to->uid;
+	e->gid = to->gid;
+	e->mtime = to->mtime;
+	e->size = to->size;
+	e->off = to->off;
+	for (size_t k = 0; k < to->nxattrs; k++)
+		if (add_xattr(e, to->xattrs[k].name, to->xattrs[k].value, to->xattrs[k].size))
+			return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* a regular file's data, into the spool file */
+static int
+tar_spool(struct layer *l, struct archive *a, struct archive_entry *ae, struct layer_entry *e,
+	  struct err *err)
+{
+	char buf[1 << 16];
+	la_ssize_t n;
+
+	e->size = archive_entry_size(ae);
+	e->off = l->spoolsize;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (spool_write(l, buf, n))
+			return err_set(err, errno, "spool file:");
+	if (n < 0 || l->spoolsize - e->off != e->size)
+		return err_set(err, EIO, "tar entry '%s': %s", archive_entry_pathname(ae),
+			       n < 0 ? archive_error_string(a) : "truncated data");
+	return 0;
+}
+
+static int
+tar_symlink(struct archive_entry *ae, struct layer_entry *e, struct err *err)
+{
+	const char *name = archive_entry_pathname(ae), *t = archive_entry_symlink(ae);
+
+	if (t && strlen(t) >= PATH_MAX)
+		return err_set(err, EINVAL, "tar entry '%s': symlink target longer than %d bytes; refusing it",
+			       name, PATH_MAX - 1);
+	if (!t || escapes(e->path, t))
+		return err_set(err, EINVAL, "tar entry '%s': symlink target '%s' climbs above the image root; "
+			       "refusing it", name, t ? t : "");
+	if (!(e->symlink = strdup(t)))
+		return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+tar_xattrs(struct archive_entry *ae, struct layer_entry *e, struct err *err)
+{
+	const char *xn;
+	const void *xv;
+	size_t xs;
+
+	archive_entry_xattr_reset(ae);
+	while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
+		if (add_xattr(e, xn, xv, xs))
+			return err_set(err, ENOMEM, "out of memory");
+	if (e->nxattrs > 1)
+		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+	return 0;
+}
+
+/* one entry of the stream into L */
+static int
+tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct err *err)
+{
+	const char *hl = archive_entry_hardlink(ae);
+	char path[4096];
+	struct layer_entry *e;
+
+	if (tar_entry_path(ae, path, err))
+		return -1;
+	if (!*path)
+		return 0;	/* the root itself */
+	if (!(e = new_entry(l, path)))
+		return err_set(err, ENOMEM, "out of memory");
+	e->mode = archive_entry_mode(ae);
+	e->uid = archive_entry_uid(ae);
+	e->gid = archive_entry_gid(ae);
+	e->mtime = archive_entry_mtime(ae);
+	e->rdev = archive_entry_rdev(ae);
+	e->src = -1;
+	if (e->mtime > l->newest)
+		l->newest = e->mtime;
+	if (hl ? tar_hardlink(l, &t->byname, e, archive_entry_pathname(ae), hl, err)
+	       : (S_ISREG(e->mode) && tar_spool(l, t->a, ae, e, err)) ||
+		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) || tar_xattrs(ae, e, err))
+		return -1;
+	if (strset_add(&t->byname, path, (void *)l->n) < 0)
+		return err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* why the stream ended (R, libarchive's last answer) after NREAD entries */
+static int
+tar_end(const struct tar_in *t, int r, size_t nread, struct err *err)
+{
+	if (r == ARCHIVE_EOF && !nread)
 		/* what tar's reader makes of an ISO image (32 KiB of zeros
 		 * first: its end-of-archive blocks); docker export never
 		 * writes an empty tar */
-		r = fail(l, EINVAL, "reading the tar stream: no entries (an empty tar, or not a tar archive: "
-			 "ustar, pax or GNU; uncompressed%s)", filters);
-		goto out;
+		return err_set(err, EINVAL, "reading the tar stream: no entries (an empty tar, or not a tar archive: "
+			       "ustar, pax or GNU; uncompressed%s)", t->filters);
+	if (r != ARCHIVE_EOF && !nread)
+		return err_set(err, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
+			       "uncompressed%s): %s", t->filters, archive_error_string(t->a));
+	if (r != ARCHIVE_EOF)
+		return err_set(err, EIO, "reading the tar stream: %s", archive_error_string(t->a));
+	return 0;
+}
+
+int
+layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *err)
+{
+	struct tar_in t = { .a = archive_read_new() };
+	struct archive_entry *ae;
+	size_t nread = 0;
+	int r, ar;
+
+	err_clear(err);
+	if (!t.a)
+		return err_set(err, ENOMEM, "out of memory");
+	if (!(r = tar_open(l, &t, fd, tmpdir, err))) {
+		while (!r && ((ar = archive_read_next_header(t.a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN)) {
+			nread++;
+			r = tar_entry(l, &t, ae, err);
+		}
+		if (!r)
+			r = tar_end(&t, ar, nread, err);
 	}
-	if (r != ARCHIVE_EOF && !nread) {
-		r = fail(l, EINVAL, "reading the tar stream: not a tar archive (ustar, pax or GNU; "
-			 "uncompressed%s): %s", filters, archive_error_string(a));
-		goto out;
-	}
-	if (r != ARCHIVE_EOF) {
-		r = fail(l, EIO, "reading the tar stream: %s", archive_error_string(a));
-		goto out;
-	}
-	r = 0;
-out:
-	strset_free(&byname);
-	archive_read_free(a);
+	strset_free(&t.byname);
+	archive_read_free(t.a);
 	return r;
+}
+
+/* S for a message: as it is, or, when longer than 200 bytes, its first
+ * and last 96 around "...", so that the reason after it fits the message
+ * (a link can be 4 KiB, its path longer still). BUF holds 200 bytes. */
+static const char *
+abbrev(const char *s, char buf[200])
+{
+	size_t l = strlen(s);
+
+	if (l < 200)
+		return s;
+	snprintf(buf, 200, "%.96s...%s", s, s + l - 96);
+	return buf;
 }
 
 /* The rules an extractor needs to stay inside its root, on the final
@@ -565,8 +624,11 @@ link_escapes(const struct layer *l, const struct strset *all, const struct layer
 			char *up;
 
 			if (!cur.n) {
+				char b[200];
+
 				if (via)
-					snprintf(why, whylen, "climbs above the image root (through the symlink '%s')", via);
+					snprintf(why, whylen, "climbs above the image root (through the symlink '%s')",
+						 abbrev(via, b));
 				else
 					snprintf(why, whylen, "climbs above the image root");
 				r = 1;
@@ -657,26 +719,28 @@ first_below(const struct layer *l, const char *p, size_t plen)
 }
 
 static int
-check_links(struct layer *l)
+check_links(struct layer *l, struct err *err)
 {
 	struct strset all = { 0 };
-	char why[4200];
+	char why[4200], b1[200], b2[200];
 	int r = 0;
 
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].symlink && strset_add(&all, l->v[i].path, (void *)(i + 1)) < 0)
-			return strset_free(&all), fail(l, ENOMEM, "out of memory");
+			return strset_free(&all), err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; r == 0 && i < l->n; i++) {
 		const struct layer_entry *e = &l->v[i], *below;
 
 		if (!e->symlink)
 			continue;
 		if ((r = link_escapes(l, &all, e, why, sizeof(why))))
-			r = r < 0 ? fail(l, ENOMEM, "out of memory") :
-			    fail(l, EINVAL, "'%s': symlink target '%s' %s; refusing it", e->path, e->symlink, why);
+			r = r < 0 ? err_set(err, ENOMEM, "out of memory") :
+			    err_set(err, EINVAL, "'%s': symlink target '%s' %s; refusing it", abbrev(e->path, b1),
+				    abbrev(e->symlink, b2), why);
 		else if ((below = first_below(l, e->path, strlen(e->path))))
-			r = fail(l, EINVAL, "'%s': '%s' above it is a symlink in the layer, "
-				 "which an extractor would write through; refusing it", below->path, e->path);
+			r = err_set(err, EINVAL, "'%s': '%s' above it is a symlink in the layer, "
+				    "which an extractor would write through; refusing it", abbrev(below->path, b1),
+				    abbrev(e->path, b2));
 	}
 	strset_free(&all);
 	return r ? -1 : 0;
@@ -692,11 +756,12 @@ cmp_entry(const void *a, const void *b)
 }
 
 int
-layer_sort(struct layer *l)
+layer_sort(struct layer *l, struct err *err)
 {
 	struct strset first = { 0 };
 	size_t o = 0;
 
+	err_clear(err);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
 	/* later sources win; an existing directory keeps its own metadata */
@@ -713,7 +778,7 @@ layer_sort(struct layer *l)
 		l->v[o++] = l->v[i];
 	}
 	l->n = o;
-	if (check_links(l))
+	if (check_links(l, err))
 		return -1;
 	for (size_t i = 0; i < l->n; i++) {
 		struct layer_entry *e = &l->v[i];
@@ -725,9 +790,9 @@ layer_sort(struct layer *l)
 		snprintf(key, sizeof(key), "%llx:%llx", (unsigned long long)e->dev, (unsigned long long)e->ino);
 		if ((f = strset_get(&first, key))) {
 			if (!(e->hardlink = strdup(f)))
-				return strset_free(&first), fail(l, ENOMEM, "out of memory");
+				return strset_free(&first), err_set(err, ENOMEM, "out of memory");
 		} else if (strset_add(&first, key, e->path) < 0) {
-			return strset_free(&first), fail(l, ENOMEM, "out of memory");
+			return strset_free(&first), err_set(err, ENOMEM, "out of memory");
 		}
 	}
 	strset_free(&first);
@@ -749,7 +814,7 @@ sink_write(struct archive *a, void *arg, const void *buf, size_t n)
 }
 
 static int
-write_data(struct layer *l, struct archive *a, struct layer_entry *e)
+write_data(struct layer *l, struct archive *a, struct layer_entry *e, struct err *err)
 {
 	char buf[1 << 20];
 	int64_t left = e->size, off = e->off;
@@ -758,24 +823,27 @@ write_data(struct layer *l, struct archive *a, struct layer_entry *e)
 	if (e->src >= 0) {
 		fd = openat(l->dirfds[e->src], e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return fail(l, errno, "%s/%s: %s", l->dirs[e->src], e->path, strerror(errno));
+			return err_set(err, errno, "%s/%s:", l->dirs[e->src], e->path);
 	}
 	while (left > 0) {
 		size_t want = left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf);
 		ssize_t n = fd >= 0 ? read(fd, buf, want) : pread(l->spoolfd, buf, want, off);
 
 		if (n <= 0) {
+			int saved = n ? errno : EIO;
+
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (fd >= 0)
 				close(fd);
-			return fail(l, n ? errno : EIO, "%s: %s", e->path,
-				    n ? strerror(errno) : "file shrank while it was read");
+			if (n)
+				return err_set(err, saved, "%s:", e->path);
+			return err_set(err, EIO, "%s: file shrank while it was read", e->path);
 		}
 		if (archive_write_data(a, buf, n) != n) {
 			if (fd >= 0)
 				close(fd);
-			return fail(l, EIO, "%s: %s", e->path, archive_error_string(a));
+			return err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
 		}
 		left -= n;
 		off += n;
@@ -787,19 +855,20 @@ write_data(struct layer *l, struct archive *a, struct layer_entry *e)
 
 int
 layer_write(struct layer *l, int64_t sde,
-	    int (*write)(void *, const void *, size_t), void *arg)
+	    int (*write)(void *, const void *, size_t), void *arg, struct err *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
 	struct sink s = { write, arg };
 	int r = -1;
 
+	err_clear(err);
 	/* xattrs as SCHILY.xattr.* only (what GNU tar and Go's archive/tar,
 	 * hence docker, read), not libarchive's LIBARCHIVE.xattr.* twin */
 	if (!a || !ae || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
 	    archive_write_open(a, &s, NULL, sink_write, NULL) != ARCHIVE_OK) {
-		fail(l, EIO, "starting the layer tar: %s", a ? archive_error_string(a) : "out of memory");
+		err_set(err, EIO, "starting the layer tar: %s", a ? archive_error_string(a) : "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < l->n; i++) {
@@ -823,14 +892,14 @@ layer_write(struct layer *l, int64_t sde,
 		for (size_t k = 0; k < e->nxattrs; k++)
 			archive_entry_xattr_add_entry(ae, e->xattrs[k].name, e->xattrs[k].value, e->xattrs[k].size);
 		if (archive_write_header(a, ae) != ARCHIVE_OK) {
-			fail(l, EIO, "%s: %s", e->path, archive_error_string(a));
+			err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
 			goto out;
 		}
-		if (S_ISREG(e->mode) && !e->hardlink && e->size && write_data(l, a, e))
+		if (S_ISREG(e->mode) && !e->hardlink && e->size && write_data(l, a, e, err))
 			goto out;
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		fail(l, EIO, "finishing the layer tar: %s", archive_error_string(a));
+		err_set(err, EIO, "finishing the layer tar: %s", archive_error_string(a));
 		goto out;
 	}
 	r = 0;

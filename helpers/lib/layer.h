@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "err.h"
+
 struct layer_xattr {
 	char *name;
 	void *value;
@@ -49,25 +51,26 @@ struct layer {
 	int spoolfd;
 	int64_t spoolsize;
 	int64_t newest;		/* newest mtime among non-overlay entries */
-	char err[8192];
 };
 
+/* Each fallible function returns 0, or -1 with errno and E set (the
+ * entry or path at fault and why). */
 void layer_init(struct layer *l);
 void layer_free(struct layer *l);
 /* Add every entry below DIR. OVERLAY: files laid over what is there,
  * owned by 0:0 with modes 0755/0644 (only the execute bit of the file
  * counts), so the result does not depend on the checkout. */
-int layer_add_dir(struct layer *l, const char *dir, int overlay);
+int layer_add_dir(struct layer *l, const char *dir, int overlay, struct err *e);
 /* Add every entry of the tar stream on FD (ustar, pax or GNU tar, plain or
  * compressed by a filter libarchive has built in: gzip, bzip2, xz, zstd;
  * never an external program), spooling file data to a temporary file in
  * TMPDIR. Sparse entries are refused. */
-int layer_add_tar(struct layer *l, int fd, const char *tmpdir);
+int layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *e);
 /* Sort, let later sources win, check the symlinks (see above), resolve
  * hardlinks. */
-int layer_sort(struct layer *l);
+int layer_sort(struct layer *l, struct err *e);
 /* Write the tar. SDE clamps the mtimes. WRITE gets the bytes. */
 int layer_write(struct layer *l, int64_t sde,
-		int (*write)(void *arg, const void *buf, size_t len), void *arg);
+		int (*write)(void *arg, const void *buf, size_t len), void *arg, struct err *e);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "oci.h"
 
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -19,11 +20,7 @@
 static void
 sha256_hex(const void *buf, size_t n, char hex[65])
 {
-	unsigned char md[32];
-
-	EVP_Digest(buf, n, md, NULL, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex_digest(EVP_sha256(), buf, n, hex);
 }
 
 int
@@ -103,6 +100,19 @@ copy_layer(struct archive *a, int fd, uint64_t size)
 	return 0;
 }
 
+/* "WHAT: REASON": libarchive's message for A when it has one, else errno's */
+static void
+archive_fail(struct err *e, struct archive *a, const char *what)
+{
+	const char *why = a ? archive_error_string(a) : NULL;
+	int errnum = a && archive_errno(a) > 0 ? archive_errno(a) : errno ? errno : EIO;
+
+	if (why)
+		err_set(e, errnum, "%s: %s", what, why);
+	else
+		err_set(e, errnum, "%s:", what);
+}
+
 static int
 cmp_file(const void *x, const void *y)
 {
@@ -110,7 +120,7 @@ cmp_file(const void *x, const void *y)
 }
 
 int
-oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
+oci_write(struct oci_image *img, int outfd, struct err *e)
 {
 	char created[32], diff[80], layer_name[96], config_name[96], manifest_name[96];
 	char *config_s = NULL, *manifest_s = NULL, *index_s = NULL, *docker_s = NULL;
@@ -121,6 +131,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 	time_t t = (time_t)img->created;
 	int r = -1;
 
+	err_clear(e);
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(diff, sizeof(diff), "sha256:%s", img->diff_id);
@@ -149,7 +160,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 		json_t *d = descriptor(MT_MANIFEST, img->manifest_digest, strlen(manifest_s));
 
 		if (oci_normalize_ref(img->tags[i], full, sizeof(full), &tag)) {
-			snprintf(err, errlen, "--tag %s: not an image reference (NAME[:TAG])", img->tags[i]);
+			err_set(e, EINVAL, "--tag %s: not an image reference (NAME[:TAG])", img->tags[i]);
 			json_decref(d);
 			goto out_json;
 		}
@@ -210,8 +221,7 @@ oci_write(struct oci_image *img, int outfd, char *err, size_t errlen)
 	r = 0;
 	goto out;
 arch_fail:
-	snprintf(err, errlen, "writing the image archive: %s",
-		 a && archive_error_string(a) ? archive_error_string(a) : strerror(errno));
+	archive_fail(e, a, "writing the image archive");
 out:
 	archive_entry_free(ae);
 	archive_write_free(a);
@@ -229,6 +239,7 @@ out_json:
 /* --- attaching an artifact (oci_attach) --- */
 
 #define MT_EMPTY "application/vnd.oci.empty.v1+json"
+#define MAX_JSON (16 << 20)	/* index.json or a manifest read back */
 
 static int
 write_blob(struct archive *a, struct archive_entry *ae, const char *name, const char *data, size_t n,
@@ -238,123 +249,180 @@ write_blob(struct archive *a, struct archive_entry *ae, const char *name, const 
 	       archive_write_data(a, data, n) != (la_ssize_t)n ? -1 : 0;
 }
 
-int
-oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
-	   const char *title, const char *ref_name, char artifact_digest[65], char *err, size_t errlen)
+static struct archive *
+open_archive(const char *in, struct err *e)
 {
-	struct archive *r = NULL, *w = NULL;
-	struct archive_entry *e, *ae = NULL;
-	json_t *index = NULL, *man = NULL, *subject = NULL, *d;
-	char *index_s = NULL, *man_s = NULL, *new_index = NULL, blob_hex[65], empty_hex[65];
-	struct outfile add[3];
-	size_t nadd = 0, next = 0, i;
-	int64_t mtime = 0;
-	int rc = -1;
+	struct archive *r = archive_read_new();
 
-	/* pass 1: index.json, and the image manifest it names */
-	for (int pass = 0; pass < 2; pass++) {
-		const char *want = NULL;
-		char mname[96];
-
-		if (pass) {
-			json_t *m0 = NULL, *v;
-
-			json_array_foreach(json_object_get(index, "manifests"), i, v) {
-				const char *rn = json_string_value(json_object_get(json_object_get(v, "annotations"),
-										   "org.opencontainers.image.ref.name"));
-
-				if (rn && !strcmp(rn, ref_name)) {
-					snprintf(err, errlen, "%s: already has an artifact named %s", in, ref_name);
-					goto out;
-				}
-				if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
-					m0 = v;
-			}
-			if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
-				snprintf(err, errlen, "%s: index.json names no image manifest", in);
-				goto out;
-			}
-			subject = json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest",
-					    json_object_get(m0, "digest"), "size", json_object_get(m0, "size"));
-			snprintf(mname, sizeof(mname), "blobs/sha256/%s", json_string_value(json_object_get(m0, "digest")) + 7);
-			want = mname;
-		}
-		if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
-		    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
-			goto read_fail;
-		while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-			const char *n = archive_entry_pathname(e);
-
-			if (!pass && !strcmp(n, "index.json")) {
-				int64_t sz = archive_entry_size(e);
-
-				mtime = archive_entry_mtime(e);
-				if (sz < 0 || sz > (16 << 20) || !(index_s = calloc(1, sz + 1)) ||
-				    archive_read_data(r, index_s, sz) != sz)
-					goto read_fail;
-			} else if (pass && !strcmp(n, want)) {
-				int64_t sz = archive_entry_size(e);
-
-				if (sz < 0 || sz > (16 << 20) || !(man_s = calloc(1, sz + 1)) ||
-				    archive_read_data(r, man_s, sz) != sz)
-					goto read_fail;
-			}
-		}
+	if (!r || archive_read_support_format_tar(r) != ARCHIVE_OK ||
+	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK) {
+		archive_fail(e, r, in);
 		archive_read_free(r);
-		r = NULL;
-		if (!pass && (!index_s || !(index = json_loads(index_s, 0, NULL)))) {
-			snprintf(err, errlen, "%s: no index.json: not an image archive", in);
-			goto out;
+		return NULL;
+	}
+	return r;
+}
+
+/* The member NAME of the archive IN as a NUL-terminated malloc()ed string
+ * (its mtime into *MTIME when not NULL). NULL: absent (ENOENT, E empty),
+ * or unreadable (E set). */
+static char *
+read_member(const char *in, const char *name, int64_t *mtime, struct err *e)
+{
+	struct archive *r = open_archive(in, e);
+	struct archive_entry *ent;
+	char *s = NULL;
+
+	if (!r)
+		return NULL;
+	errno = ENOENT;
+	while (!s && archive_read_next_header(r, &ent) == ARCHIVE_OK) {
+		int64_t sz = archive_entry_size(ent);
+
+		if (strcmp(archive_entry_pathname(ent), name))
+			continue;
+		if (mtime)
+			*mtime = archive_entry_mtime(ent);
+		if (sz < 0 || sz > MAX_JSON || !(s = calloc(1, sz + 1)) || archive_read_data(r, s, sz) != sz) {
+			archive_fail(e, r, in);
+			free(s);
+			s = NULL;
+			break;
 		}
 	}
-	if (!man_s) {
-		snprintf(err, errlen, "%s: the image manifest is missing", in);
-		goto out;
-	}
+	archive_read_free(r);
+	return s;
+}
 
-	/* the artifact: its blob, the empty config, its manifest */
-	sha256_hex(blob, len, blob_hex);
-	sha256_hex("{}", 2, empty_hex);
-	{
-		json_t *layer = descriptor(artifact_type, blob_hex, len);
+/* The descriptor of the image manifest INDEX names (the first entry of
+ * MT_MANIFEST), as the artifact's `subject`; REF_NAME must be new. */
+static json_t *
+image_subject(json_t *index, const char *in, const char *ref_name, struct err *e)
+{
+	json_t *m0 = NULL, *v;
+	size_t i;
 
-		if (title)
-			json_object_set_new(layer, "annotations",
-					    json_pack("{s:s}", "org.opencontainers.image.title", title));
-		man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-				"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
-				"layers", layer, "subject", subject);
+	json_array_foreach(json_object_get(index, "manifests"), i, v) {
+		const char *rn = json_string_value(json_object_get(json_object_get(v, "annotations"),
+								   "org.opencontainers.image.ref.name"));
+
+		if (rn && !strcmp(rn, ref_name)) {
+			err_set(e, EEXIST, "%s: already has an artifact named %s", in, ref_name);
+			return NULL;
+		}
+		if (!m0 && !strcmp(json_string_value(json_object_get(v, "mediaType")) ?: "", MT_MANIFEST))
+			m0 = v;
 	}
-	free(man_s);
-	man_s = dump(man);
-	sha256_hex(man_s, strlen(man_s), artifact_digest);
-	d = descriptor(MT_MANIFEST, artifact_digest, strlen(man_s));
+	if (!m0 || strlen(json_string_value(json_object_get(m0, "digest")) ?: "") != 71) {
+		err_set(e, EINVAL, "%s: index.json names no image manifest", in);
+		return NULL;
+	}
+	return json_pack("{s:s, s:O, s:O}", "mediaType", MT_MANIFEST, "digest", json_object_get(m0, "digest"),
+			 "size", json_object_get(m0, "size"));
+}
+
+/* IN's index.json and the subject it names, checked: its manifest must be
+ * in the archive. */
+static json_t *
+read_index(const char *in, const char *ref_name, int64_t *mtime, json_t **subject, struct err *e)
+{
+	char *s = read_member(in, "index.json", mtime, e), mname[96], *man;
+	json_t *index = s ? json_loads(s, 0, NULL) : NULL;
+
+	free(s);
+	if (!index) {
+		if (!e || !e->msg[0])
+			err_set(e, EINVAL, "%s: no index.json: not an image archive", in);
+		return NULL;
+	}
+	if (!(*subject = image_subject(index, in, ref_name, e)))
+		goto fail;
+	snprintf(mname, sizeof(mname), "blobs/sha256/%s", json_string_value(json_object_get(*subject, "digest")) + 7);
+	if (!(man = read_member(in, mname, NULL, e))) {
+		if (!e || !e->msg[0])
+			err_set(e, EINVAL, "%s: the image manifest is missing", in);
+		json_decref(*subject);
+		goto fail;
+	}
+	free(man);
+	return index;
+fail:
+	json_decref(index);
+	return NULL;
+}
+
+/* The artifact's manifest: the empty config, BLOB (LEN bytes, hex digest
+ * BLOB_HEX) as its one layer, SUBJECT. */
+static char *
+artifact_manifest(const char *blob_hex, size_t len, const char *empty_hex, const char *artifact_type,
+		  const char *title, json_t *subject)
+{
+	json_t *layer = descriptor(artifact_type, blob_hex, len), *man;
+	char *s;
+
+	if (title)
+		json_object_set_new(layer, "annotations", json_pack("{s:s}", "org.opencontainers.image.title", title));
+	man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+			"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
+			"layers", layer, "subject", subject);
+	s = man ? dump(man) : NULL;
+	json_decref(man);
+	return s;
+}
+
+/* index.json with the artifact's manifest (digest DIGEST, SIZE bytes)
+ * listed under REF_NAME */
+static char *
+index_with_artifact(json_t *index, const char *digest, size_t size, const char *artifact_type,
+		    const char *ref_name)
+{
+	json_t *d = descriptor(MT_MANIFEST, digest, size);
+
 	json_object_set_new(d, "artifactType", json_string(artifact_type));
 	json_object_set_new(d, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", ref_name));
 	json_array_append_new(json_object_get(index, "manifests"), d);
-	new_index = dump(index);
+	return dump(index);
+}
 
-	{
-		static char names[3][96];
+/* One entry of IN (at R's current header) into W. */
+static int
+copy_entry(struct archive *r, struct archive *w, struct archive_entry *ent, const char *in, struct err *e)
+{
+	static char buf[1 << 16];
 
-		snprintf(names[0], 96, "blobs/sha256/%s", blob_hex);
-		snprintf(names[1], 96, "blobs/sha256/%s", empty_hex);
-		snprintf(names[2], 96, "blobs/sha256/%s", artifact_digest);
-		add[nadd++] = (struct outfile){ names[0], blob, len };
-		add[nadd++] = (struct outfile){ names[1], "{}", 2 };
-		add[nadd++] = (struct outfile){ names[2], man_s, strlen(man_s) };
-		qsort(add, nadd, sizeof(*add), cmp_file);
+	if (archive_write_header(w, ent) != ARCHIVE_OK)
+		return archive_fail(e, w, "writing the archive"), -1;
+	for (;;) {
+		la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
+
+		if (k < 0)
+			return archive_fail(e, r, in), -1;
+		if (!k)
+			return 0;
+		if (archive_write_data(w, buf, k) != k)
+			return archive_fail(e, w, "writing the archive"), -1;
 	}
+}
 
-	/* pass 3: copy, with the new blobs in their sorted places and the new index.json */
-	if (!(r = archive_read_new()) || archive_read_support_format_tar(r) != ARCHIVE_OK ||
-	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK)
-		goto read_fail;
+/* Copy IN to OUTFD with ADD (sorted by name) in their sorted places among
+ * the blobs and NEW_INDEX instead of index.json; every other byte as it
+ * is. */
+static int
+copy_with(const char *in, int outfd, const struct outfile *add, size_t nadd, const char *new_index,
+	  int64_t mtime, struct err *e)
+{
+	struct archive *r = open_archive(in, e), *w = NULL;
+	struct archive_entry *ent, *ae = NULL;
+	size_t next = 0;
+	int rc = -1;
+
+	if (!r)
+		return -1;
 	if (!(w = archive_write_new()) || !(ae = archive_entry_new()) ||
 	    archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || archive_write_open_fd(w, outfd) != ARCHIVE_OK)
 		goto write_fail;
-	while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-		const char *n = archive_entry_pathname(e);
+	while (archive_read_next_header(r, &ent) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(ent);
 		int is_blob = !strncmp(n, "blobs", 5);	/* blobs/, blobs/sha256/ and the blobs */
 
 		while (next < nadd && (!is_blob || strcmp(add[next].name, n) <= 0)) {
@@ -366,40 +434,57 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 		if (!strcmp(n, "index.json")) {
 			if (write_blob(w, ae, "index.json", new_index, strlen(new_index), mtime))
 				goto write_fail;
-			continue;
-		}
-		if (archive_write_header(w, e) != ARCHIVE_OK)
-			goto write_fail;
-		for (;;) {
-			static char buf[1 << 16];
-			la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
-
-			if (k < 0)
-				goto read_fail;
-			if (!k)
-				break;
-			if (archive_write_data(w, buf, k) != k)
-				goto write_fail;
+		} else if (copy_entry(r, w, ent, in, e)) {
+			goto out;
 		}
 	}
 	if (archive_write_close(w) != ARCHIVE_OK)
 		goto write_fail;
 	rc = 0;
 	goto out;
-read_fail:
-	snprintf(err, errlen, "%s: %s", in, r && archive_error_string(r) ? archive_error_string(r) : strerror(errno));
-	goto out;
 write_fail:
-	snprintf(err, errlen, "writing the archive: %s",
-		 w && archive_error_string(w) ? archive_error_string(w) : strerror(errno));
+	archive_fail(e, w, "writing the archive");
 out:
 	archive_read_free(r);
 	archive_write_free(w);
 	archive_entry_free(ae);
+	return rc;
+}
+
+int
+oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
+	   const char *title, const char *ref_name, char artifact_digest[65], struct err *e)
+{
+	char blob_hex[65], empty_hex[65], names[3][96], *man_s = NULL, *new_index = NULL;
+	json_t *index, *subject = NULL;
+	struct outfile add[3];
+	int64_t mtime = 0;
+	int rc = -1;
+
+	err_clear(e);
+	if (!(index = read_index(in, ref_name, &mtime, &subject, e)))
+		return -1;
+	sha256_hex(blob, len, blob_hex);
+	sha256_hex("{}", 2, empty_hex);
+	if (!(man_s = artifact_manifest(blob_hex, len, empty_hex, artifact_type, title, subject)))
+		goto nomem;
+	sha256_hex(man_s, strlen(man_s), artifact_digest);
+	if (!(new_index = index_with_artifact(index, artifact_digest, strlen(man_s), artifact_type, ref_name)))
+		goto nomem;
+	snprintf(names[0], sizeof(names[0]), "blobs/sha256/%s", blob_hex);
+	snprintf(names[1], sizeof(names[1]), "blobs/sha256/%s", empty_hex);
+	snprintf(names[2], sizeof(names[2]), "blobs/sha256/%s", artifact_digest);
+	add[0] = (struct outfile){ names[0], blob, len };
+	add[1] = (struct outfile){ names[1], "{}", 2 };
+	add[2] = (struct outfile){ names[2], man_s, strlen(man_s) };
+	qsort(add, 3, sizeof(*add), cmp_file);
+	rc = copy_with(in, outfd, add, 3, new_index, mtime, e);
+	goto out;
+nomem:
+	err_set(e, ENOMEM, "%s: attaching the artifact:", in);
+out:
 	json_decref(index);
-	json_decref(man);
 	json_decref(subject);
-	free(index_s);
 	free(man_s);
 	free(new_index);
 	return rc;

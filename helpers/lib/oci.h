@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct oci_image {
 	int layerfd;			/* the (compressed) layer, read from offset 0 */
 	uint64_t layer_size;
@@ -28,8 +30,8 @@ struct oci_image {
 
 /* "php:latest" -> "docker.io/library/php:latest"; TAG gets "latest". */
 int oci_normalize_ref(const char *ref, char *full, size_t n, const char **tag);
-/* Write the archive to OUTFD. Returns 0 or -1 with ERR filled. */
-int oci_write(struct oci_image *img, int outfd, char *err, size_t errlen);
+/* Write the archive to OUTFD. Returns 0 or -1 with errno and E set. */
+int oci_write(struct oci_image *img, int outfd, struct err *e);
 
 /* Copy the archive IN (as oci_write writes it) to OUTFD with BLOB attached
  * to its image as an OCI 1.1 artifact: a manifest of ARTIFACT_TYPE with
@@ -37,9 +39,9 @@ int oci_write(struct oci_image *img, int outfd, char *err, size_t errlen);
  * manifest, listed in index.json with the ref name REF_NAME (so that
  * `skopeo copy oci-archive:IN:REF_NAME` reaches it). The image manifest,
  * manifest.json and every other byte stay as they are. ARTIFACT_DIGEST
- * gets the hex digest of the artifact manifest. Returns 0 or -1 with ERR
- * filled (an archive that already holds REF_NAME is an error). */
+ * gets the hex digest of the artifact manifest. Returns 0 or -1 with errno
+ * and E set (an archive that already holds REF_NAME is an error, EEXIST). */
 int oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *artifact_type,
-	       const char *title, const char *ref_name, char artifact_digest[65], char *err, size_t errlen);
+	       const char *title, const char *ref_name, char artifact_digest[65], struct err *e);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hex.h"
 #include "license.h"
 #include "sbom.h"
 
@@ -120,17 +121,14 @@ cmp_idx(const void *a, const void *b)
 
 int
 sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
-	  char **whole, size_t nwhole, char **libs, size_t nlibs)
+	  char **whole, size_t nwhole, char **libs, size_t nlibs, struct err *e)
 {
 	memset(s, 0, sizeof(*s));
-	if (imgtar_read(&s->img, archive)) {
-		snprintf(s->err, sizeof(s->err), "%s", s->img.err);
+	err_clear(e);
+	if (imgtar_read(&s->img, archive, e))
 		return -1;
-	}
-	if (vdb_open(&s->db, vdb_root)) {
-		snprintf(s->err, sizeof(s->err), "%s: %s", vdb_root, strerror(errno));
-		return -1;
-	}
+	if (vdb_open(&s->db, vdb_root))
+		return err_set(e, errno, "%s:", vdb_root);
 	s->npkgs = s->db.npkgs;
 	s->pkgs = calloc(s->npkgs + 1, sizeof(*s->pkgs));
 	s->owner = malloc((s->img.n + 1) * sizeof(*s->owner));
@@ -144,8 +142,6 @@ sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 		struct walk w = { s, i };
 		struct strset use = { 0 };
 		char cat_pn[1024], *save, *t, *u;
-		size_t lineno = 0;
-		const char *why = NULL;
 
 		sp->vp = vp;
 		sp->slot = field(vp, "SLOT");
@@ -165,24 +161,23 @@ sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 			strset_add(&use, t, NULL);
 		free(u);
 		if (sp->license && license_to_spdx(sp->license, &use, &sp->spdx_license, &s->unmapped)) {
-			snprintf(s->err, sizeof(s->err), "%s: LICENSE \"%s\": %s", vp->atom, sp->license,
-				 errno == EINVAL ? "not a licence expression Portage would write" : strerror(errno));
+			int saved = errno;
+
 			strset_free(&use);
-			return -1;
+			if (saved == EINVAL)
+				return err_set(e, EINVAL, "%s: LICENSE \"%s\": not a licence expression Portage would write",
+					       vp->atom, sp->license);
+			return err_set(e, saved, "%s: LICENSE \"%s\":", vp->atom, sp->license);
 		}
 		strset_free(&use);
-		if (vdb_contents(vp, own_cb, &w, &lineno, &why)) {
-			snprintf(s->err, sizeof(s->err), "%s: CONTENTS:%zu: %s", vp->atom, lineno,
-				 why ? why : strerror(errno));
+		if (vdb_contents(vp, own_cb, &w, e))
 			return -1;
-		}
 		if (sp->nfiles)
 			qsort(sp->files, sp->nfiles, sizeof(*sp->files), cmp_idx);
 	}
 	return 0;
 nomem:
-	snprintf(s->err, sizeof(s->err), "out of memory");
-	return -1;
+	return err_set(e, ENOMEM, "out of memory");
 }
 
 void
@@ -210,17 +205,6 @@ sbom_free(struct sbom *s)
 
 /* --- SPDX --- */
 
-static void
-sha_hex(const EVP_MD *md, const void *buf, size_t n, char *out)
-{
-	unsigned char d[64];
-	unsigned len;
-
-	EVP_Digest(buf, n, d, &len, md, NULL);
-	for (unsigned i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* SPDX ids allow letters, digits, '.' and '-' */
 static void
 spdx_id(char *out, size_t n, const char *prefix, const char *s)
@@ -238,7 +222,7 @@ file_id(const char *path, char out[64])
 {
 	char h[65];
 
-	sha_hex(EVP_sha256(), path, strlen(path), h);
+	hex_digest(EVP_sha256(), path, strlen(path), h);
 	snprintf(out, 64, "SPDXRef-File-%.16s", h);
 }
 
@@ -294,125 +278,174 @@ relationship(const char *a, const char *type, const char *b)
 	return json_pack("{s:s, s:s, s:s}", "spdxElementId", a, "relationshipType", type, "relatedSpdxElement", b);
 }
 
-json_t *
-sbom_spdx(struct sbom *s, const char *name)
+/* the image itself: what the document describes */
+static json_t *
+image_package(const struct sbom *s, const char *name)
 {
-	const char *created = json_string_value(json_object_get(s->img.config, "created"));
-	json_t *doc, *pkgs = json_array(), *files = json_array(), *rels = json_array(), *extracted = json_array();
-	json_t *image, *absent = json_array();
-	char img_purl[512], ns[512], hex[65], *body;
-	size_t nunowned = 0, nrel;
-	json_t **rv;
+	char purl[512];
 
-	if (!created)
-		created = "1970-01-01T00:00:01Z";
-	/* the image itself: what the document describes */
-	snprintf(img_purl, sizeof(img_purl), "pkg:oci/%s@sha256%%3A%s", name, s->img.manifest_digest + 7);
-	image = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}], s:s}",
-			  "SPDXID", "SPDXRef-Image", "name", name, "versionInfo", s->img.manifest_digest,
-			  "downloadLocation", "NOASSERTION", "filesAnalyzed", 0,
-			  "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION",
-			  "copyrightText", "NOASSERTION", "primaryPackagePurpose", "CONTAINER",
-			  "externalRefs", "referenceCategory", "PACKAGE-MANAGER", "referenceType", "purl",
-			  "referenceLocator", img_purl,
-			  "comment", "the FROM-scratch image; its files that no package owns are related to it by CONTAINS");
-	json_array_append_new(pkgs, image);
-	json_array_append_new(rels, relationship("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
+	snprintf(purl, sizeof(purl), "pkg:oci/%s@sha256%%3A%s", name, s->img.manifest_digest + 7);
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}], s:s}",
+			 "SPDXID", "SPDXRef-Image", "name", name, "versionInfo", s->img.manifest_digest,
+			 "downloadLocation", "NOASSERTION", "filesAnalyzed", 0,
+			 "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION",
+			 "copyrightText", "NOASSERTION", "primaryPackagePurpose", "CONTAINER",
+			 "externalRefs", "referenceCategory", "PACKAGE-MANAGER", "referenceType", "purl",
+			 "referenceLocator", purl,
+			 "comment", "the FROM-scratch image; its files that no package owns are related to it by CONTAINS");
+}
 
+/* purl: the "ebuild" type, proposed for Portage packages and emitted by
+ * Syft's Gentoo cataloger (no registered Gentoo type exists) */
+static void
+package_purl(const struct sbom_pkg *p, char *purl, size_t n)
+{
+	snprintf(purl, n, "pkg:ebuild/%s/%s@%s%s%s%s%s", p->vp->cat, p->vp->pn, pf_version(p->vp),
+		 p->repo || p->slot ? "?" : "", p->repo ? "repository=" : "", p->repo ? p->repo : "", "");
+	if (p->slot) {
+		size_t k = strlen(purl);
+
+		snprintf(purl + k, n - k, "%sslot=", p->repo ? "&" : "");
+		for (const char *c = p->slot; *c && strlen(purl) + 4 < n; c++) {
+			k = strlen(purl);
+			if (*c == '/')
+				snprintf(purl + k, n - k, "%%2F");
+			else
+				purl[k] = *c, purl[k + 1] = '\0';
+		}
+	}
+}
+
+/* the package verification code: SHA-1 of the sorted SHA-1s of the
+ * package's files (SPDX 2.3, 7.9) */
+static int
+verification_code(const struct sbom *s, const struct sbom_pkg *p, char vc[41])
+{
+	char *codes = malloc(p->nfiles * 40 + 1), **sh = malloc(p->nfiles * sizeof(*sh));
+
+	if (!codes || !sh) {
+		free(codes);
+		free(sh);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t k = 0; k < p->nfiles; k++)
+		sh[k] = s->img.v[p->files[k]].sha1;
+	qsort(sh, p->nfiles, sizeof(*sh), cmp_str);
+	for (size_t k = 0; k < p->nfiles; k++)
+		memcpy(codes + 40 * k, sh[k], 40);
+	hex_digest(EVP_sha1(), codes, p->nfiles * 40, vc);
+	free(sh);
+	free(codes);
+	return 0;
+}
+
+static json_t *
+package_annotations(const struct sbom_pkg *p, const char *created)
+{
+	const char *origin = origin_name(p->origin);
+	json_t *ann = json_array();
+
+	json_array_append_new(ann, annotation(created, "gentoo:SLOT=%s", p->slot ? p->slot : ""));
+	json_array_append_new(ann, annotation(created, "gentoo:repository=%s", p->repo ? p->repo : ""));
+	if (p->license)
+		json_array_append_new(ann, annotation(created, "gentoo:LICENSE=%s", p->license));
+	json_array_append_new(ann, annotation(created, "gentoo:USE=%s", p->use_built));
+	if (origin)
+		json_array_append_new(ann, annotation(created, "scratchmerge:copied-from-builder=%s", origin));
+	return ann;
+}
+
+static int
+set_package_comment(json_t *jp, const struct sbom_pkg *p)
+{
+	const char *origin = origin_name(p->origin);
+	char *c;
+
+	if (asprintf(&c, "Gentoo package %s (SLOT %s, repository %s, USE \"%s\")%s%s", p->vp->atom,
+		     p->slot ? p->slot : "?", p->repo ? p->repo : "?", p->use_built,
+		     origin ? "; copied from the builder by " : "", origin ? origin : "") < 0)
+		return -1;
+	json_object_set_new(jp, "comment", json_string(c));
+	free(c);
+	return 0;
+}
+
+/* The SPDX package of P, a package with files in the image; its SPDXID
+ * into ID. */
+static json_t *
+package_json(const struct sbom *s, const struct sbom_pkg *p, const char *created, char id[600])
+{
+	char purl[1024], vc[41];
+	json_t *jp, *hasfiles, *ref;
+
+	spdx_id(id, 600, "SPDXRef-Package-", p->vp->atom);
+	package_purl(p, purl, sizeof(purl));
+	if (verification_code(s, p, vc) || !(hasfiles = json_array()))
+		return NULL;
+	for (size_t k = 0; k < p->nfiles; k++) {
+		char fid[64];
+
+		file_id(s->img.v[p->files[k]].path, fid);
+		json_array_append_new(hasfiles, json_string(fid));
+	}
+	ref = json_pack("[{s:s, s:s, s:s}]", "referenceCategory", "PACKAGE-MANAGER", "referenceType", "purl",
+			"referenceLocator", purl);
+	jp = json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s}, s:o, s:s, s:s, s:s, s:o, s:o, s:s}",
+		       "SPDXID", id, "name", p->vp->pn, "versionInfo", pf_version(p->vp),
+		       "downloadLocation", "NOASSERTION", "filesAnalyzed", 1,
+		       "packageVerificationCode", "packageVerificationCodeValue", vc,
+		       "hasFiles", hasfiles, "licenseConcluded", "NOASSERTION",
+		       "licenseDeclared", p->license ? (p->spdx_license ? p->spdx_license : "NONE") : "NOASSERTION",
+		       "copyrightText", "NOASSERTION", "externalRefs", ref, "annotations",
+		       package_annotations(p, created), "primaryPackagePurpose", "LIBRARY");
+	if (jp && set_package_comment(jp, p)) {
+		json_decref(jp);
+		return NULL;
+	}
+	return jp;
+}
+
+/* Every package with files in the image into PKGS, CONTAINED by the
+ * image; the atoms of the others (installed in ROOT, but nothing of them
+ * is in the image) into ABSENT. */
+static int
+add_packages(const struct sbom *s, const char *created, json_t *pkgs, json_t *rels, json_t *absent)
+{
 	for (size_t i = 0; i < s->npkgs; i++) {
-		struct sbom_pkg *p = &s->pkgs[i];
-		char id[600], purl[1024], vc[41], *codes;
-		json_t *jp, *hasfiles, *ann, *ref;
-		const char *origin = origin_name(p->origin);
+		const struct sbom_pkg *p = &s->pkgs[i];
+		char id[600];
+		json_t *jp;
 
-		if (!p->nfiles) {	/* installed in ROOT, but nothing of it is in the image */
+		if (!p->nfiles) {
 			json_array_append_new(absent, json_string(p->vp->atom));
 			continue;
 		}
-		spdx_id(id, sizeof(id), "SPDXRef-Package-", p->vp->atom);
-		/* purl: the "ebuild" type, proposed for Portage packages and emitted by
-		 * Syft's Gentoo cataloger (no registered Gentoo type exists) */
-		snprintf(purl, sizeof(purl), "pkg:ebuild/%s/%s@%s%s%s%s%s", p->vp->cat, p->vp->pn, pf_version(p->vp),
-			 p->repo || p->slot ? "?" : "", p->repo ? "repository=" : "", p->repo ? p->repo : "",
-			 "");
-		if (p->slot) {
-			size_t k = strlen(purl);
-
-			snprintf(purl + k, sizeof(purl) - k, "%sslot=", p->repo ? "&" : "");
-			for (const char *c = p->slot; *c && strlen(purl) + 4 < sizeof(purl); c++) {
-				k = strlen(purl);
-				if (*c == '/')
-					snprintf(purl + k, sizeof(purl) - k, "%%2F");
-				else
-					purl[k] = *c, purl[k + 1] = '\0';
-			}
-		}
-		hasfiles = json_array();
-		codes = malloc(p->nfiles * 40 + 1);
-		if (!codes)
-			return NULL;
-		{	/* package verification code: SHA-1 of the sorted SHA-1s (SPDX 2.3, 7.9) */
-			char **sh = malloc(p->nfiles * sizeof(*sh));
-
-			if (!sh)
-				return NULL;
-			for (size_t k = 0; k < p->nfiles; k++)
-				sh[k] = s->img.v[p->files[k]].sha1;
-			qsort(sh, p->nfiles, sizeof(*sh), cmp_str);
-			for (size_t k = 0; k < p->nfiles; k++)
-				memcpy(codes + 40 * k, sh[k], 40);
-			free(sh);
-			sha_hex(EVP_sha1(), codes, p->nfiles * 40, vc);
-			free(codes);
-		}
-		for (size_t k = 0; k < p->nfiles; k++) {
-			char fid[64];
-
-			file_id(s->img.v[p->files[k]].path, fid);
-			json_array_append_new(hasfiles, json_string(fid));
-		}
-		ann = json_array();
-		json_array_append_new(ann, annotation(created, "gentoo:SLOT=%s", p->slot ? p->slot : ""));
-		json_array_append_new(ann, annotation(created, "gentoo:repository=%s", p->repo ? p->repo : ""));
-		if (p->license)
-			json_array_append_new(ann, annotation(created, "gentoo:LICENSE=%s", p->license));
-		json_array_append_new(ann, annotation(created, "gentoo:USE=%s", p->use_built));
-		if (origin)
-			json_array_append_new(ann, annotation(created, "scratchmerge:copied-from-builder=%s", origin));
-		ref = json_pack("[{s:s, s:s, s:s}]", "referenceCategory", "PACKAGE-MANAGER", "referenceType", "purl",
-				"referenceLocator", purl);
-		jp = json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s}, s:o, s:s, s:s, s:s, s:o, s:o, s:s}",
-			       "SPDXID", id, "name", p->vp->pn, "versionInfo", pf_version(p->vp),
-			       "downloadLocation", "NOASSERTION", "filesAnalyzed", 1,
-			       "packageVerificationCode", "packageVerificationCodeValue", vc,
-			       "hasFiles", hasfiles, "licenseConcluded", "NOASSERTION",
-			       "licenseDeclared", p->license ? (p->spdx_license ? p->spdx_license : "NONE") : "NOASSERTION",
-			       "copyrightText", "NOASSERTION", "externalRefs", ref, "annotations", ann,
-			       "primaryPackagePurpose", "LIBRARY");
-		{
-			char *c;
-
-			if (asprintf(&c, "Gentoo package %s (SLOT %s, repository %s, USE \"%s\")%s%s", p->vp->atom,
-				     p->slot ? p->slot : "?", p->repo ? p->repo : "?", p->use_built,
-				     origin ? "; copied from the builder by " : "", origin ? origin : "") >= 0) {
-				json_object_set_new(jp, "comment", json_string(c));
-				free(c);
-			}
-		}
+		if (!(jp = package_json(s, p, created, id)))
+			return -1;
 		json_array_append_new(pkgs, jp);
 		json_array_append_new(rels, relationship("SPDXRef-Image", "CONTAINS", id));
 	}
+	return 0;
+}
+
+/* Every regular file of the image into FILES; those no package owns are
+ * the image's own (CONTAINS). Returns how many that is. */
+static size_t
+add_files(const struct sbom *s, json_t *files, json_t *rels)
+{
+	size_t nunowned = 0;
 
 	for (size_t i = 0; i < s->img.n; i++) {
-		struct imgtar_file *f = &s->img.v[i];
-		char fid[64], name_[8200];
+		const struct imgtar_file *f = &s->img.v[i];
+		char fid[64], name[8200];
 		json_t *jf;
 
 		if (!S_ISREG(f->mode))
 			continue;
 		file_id(f->path, fid);
-		snprintf(name_, sizeof(name_), ".%s", f->path);
-		jf = json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:s, s:s}", "SPDXID", fid, "fileName", name_,
+		snprintf(name, sizeof(name), ".%s", f->path);
+		jf = json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:s, s:s}", "SPDXID", fid, "fileName", name,
 			       "checksums", "algorithm", "SHA1", "checksumValue", f->sha1, "algorithm", "SHA256",
 			       "checksumValue", f->sha256, "licenseConcluded", "NOASSERTION",
 			       "copyrightText", "NOASSERTION");
@@ -424,37 +457,54 @@ sbom_spdx(struct sbom *s, const char *name)
 		}
 		json_array_append_new(files, jf);
 	}
+	return nunowned;
+}
 
-	/* the licences with no SPDX identifier, sorted */
-	{
-		char **names = malloc((s->unmapped.len + 1) * sizeof(*names));
-		size_t n = 0;
+/* hasExtractedLicensingInfos: the licences with no SPDX identifier,
+ * sorted by name */
+static json_t *
+extracted_licences(const struct sbom *s)
+{
+	char **names = malloc((s->unmapped.len + 1) * sizeof(*names));
+	json_t *extracted = json_array();
+	size_t n = 0;
 
-		if (!names)
-			return NULL;
-		for (size_t i = 0; i < s->unmapped.cap; i++)
-			if (s->unmapped.keys[i])
-				names[n++] = s->unmapped.keys[i];
-		qsort(names, n, sizeof(*names), cmp_str);
-		for (size_t i = 0; i < n; i++) {
-			char ref[512], *text;
+	if (!names || !extracted)
+		goto fail;
+	for (size_t i = 0; i < s->unmapped.cap; i++)
+		if (s->unmapped.keys[i])
+			names[n++] = s->unmapped.keys[i];
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char ref[512], *text;
 
-			license_ref(names[i], ref, sizeof(ref));
-			if (asprintf(&text, "The Gentoo licence \"%s\": its text is licenses/%s in the ebuild "
-					    "repository the package came from. scratchmerge maps it to no SPDX "
-					    "identifier.", names[i], names[i]) < 0)
-				return NULL;
-			json_array_append_new(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", ref, "name", names[i],
-								   "extractedText", text));
-			free(text);
-		}
-		free(names);
+		license_ref(names[i], ref, sizeof(ref));
+		if (asprintf(&text, "The Gentoo licence \"%s\": its text is licenses/%s in the ebuild "
+				    "repository the package came from. scratchmerge maps it to no SPDX "
+				    "identifier.", names[i], names[i]) < 0)
+			goto fail;
+		json_array_append_new(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", ref, "name", names[i],
+							   "extractedText", text));
+		free(text);
 	}
+	free(names);
+	return extracted;
+fail:
+	free(names);
+	json_decref(extracted);
+	errno = ENOMEM;
+	return NULL;
+}
 
-	nrel = json_array_size(rels);
-	rv = malloc((nrel + 1) * sizeof(*rv));
+/* the relationships in a stable order */
+static int
+sort_relationships(json_t *rels)
+{
+	size_t nrel = json_array_size(rels);
+	json_t **rv = malloc((nrel + 1) * sizeof(*rv));
+
 	if (!rv)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < nrel; i++)
 		rv[i] = json_incref(json_array_get(rels, i));
 	qsort(rv, nrel, sizeof(*rv), cmp_rel);
@@ -462,48 +512,98 @@ sbom_spdx(struct sbom *s, const char *name)
 	for (size_t i = 0; i < nrel; i++)
 		json_array_append_new(rels, rv[i]);
 	free(rv);
+	return 0;
+}
 
+/* what the document lists, and what it leaves out (ABSENT: atoms) */
+static int
+set_document_comment(json_t *doc, size_t nunowned, size_t nunmapped, json_t *absent)
+{
+	char *c, *ab = NULL;
+	size_t n = json_array_size(absent);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		char *t;
+
+		if (asprintf(&t, "%s%s%s", ab ? ab : "", ab ? " " : "", json_string_value(json_array_get(absent, i))) < 0) {
+			free(ab);
+			return -1;
+		}
+		free(ab);
+		ab = t;
+	}
+	r = asprintf(&c, "Packages: every package of ROOT's VDB (saved after UNMERGE, before PRUNE) that owns "
+			 "a regular file in the image. %zu file(s) of the image are owned by no package. "
+			 "Gentoo licence names with no SPDX identifier: %zu (hasExtractedLicensingInfos). "
+			 "Installed in ROOT but with no file left in the image (not listed): %s.",
+		     nunowned, nunmapped, n ? ab : "none");
+	free(ab);
+	if (r < 0)
+		return -1;
+	json_object_set_new(doc, "comment", json_string(c));
+	free(c);
+	return 0;
+}
+
+/* a namespace from the content: the same image and VDB, the same URI */
+static int
+set_namespace(json_t *doc, const char *name)
+{
+	char ns[512], hex[65], *body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (!body)
+		return -1;
+	hex_digest(EVP_sha256(), body, strlen(body), hex);
+	free(body);
+	snprintf(ns, sizeof(ns), "https://scratchmerge.invalid/spdx/%s/%s", name, hex);
+	json_object_set_new(doc, "documentNamespace", json_string(ns));
+	return 0;
+}
+
+json_t *
+sbom_spdx(struct sbom *s, const char *name)
+{
+	const char *created = json_string_value(json_object_get(s->img.config, "created"));
+	json_t *pkgs = json_array(), *files = json_array(), *rels = json_array(), *absent = json_array();
+	json_t *extracted = NULL, *doc = NULL;
+	size_t nunowned;
+
+	if (!created)
+		created = "1970-01-01T00:00:01Z";
+	if (!pkgs || !files || !rels || !absent)
+		goto fail;
+	json_array_append_new(pkgs, image_package(s, name));
+	json_array_append_new(rels, relationship("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
+	if (add_packages(s, created, pkgs, rels, absent))
+		goto fail;
+	nunowned = add_files(s, files, rels);
+	if (!(extracted = extracted_licences(s)) || sort_relationships(rels))
+		goto fail;
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:[s]}, s:[s], s:o, s:o, s:o}",
 			"spdxVersion", "SPDX-2.3", "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT",
 			"name", name, "creationInfo", "created", created, "creators", "Tool: scratchmerge-sbom",
 			"documentDescribes", "SPDXRef-Image", "packages", pkgs, "files", files,
 			"relationships", rels);
+	pkgs = files = rels = NULL;	/* the document has them (or json_pack freed them) */
+	if (!doc)
+		goto fail;
 	if (json_array_size(extracted))
-		json_object_set_new(doc, "hasExtractedLicensingInfos", extracted);
-	else
-		json_decref(extracted);
-	{
-		char *c, *ab = NULL;
-		size_t n = json_array_size(absent);
-
-		for (size_t i = 0; i < n; i++) {
-			char *t;
-
-			if (asprintf(&t, "%s%s%s", ab ? ab : "", ab ? " " : "", json_string_value(json_array_get(absent, i))) < 0)
-				return NULL;
-			free(ab);
-			ab = t;
-		}
-		if (asprintf(&c, "Packages: every package of ROOT's VDB (saved after UNMERGE, before PRUNE) that owns "
-				 "a regular file in the image. %zu file(s) of the image are owned by no package. "
-				 "Gentoo licence names with no SPDX identifier: %zu (hasExtractedLicensingInfos). "
-				 "Installed in ROOT but with no file left in the image (not listed): %s.",
-			     nunowned, s->unmapped.len, n ? ab : "none") >= 0) {
-			json_object_set_new(doc, "comment", json_string(c));
-			free(c);
-		}
-		free(ab);
-	}
+		json_object_set(doc, "hasExtractedLicensingInfos", extracted);
+	if (set_document_comment(doc, nunowned, s->unmapped.len, absent) || set_namespace(doc, name))
+		goto fail;
+	json_decref(extracted);
 	json_decref(absent);
-	/* a namespace from the content: the same image and VDB, the same URI */
-	body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!body)
-		return NULL;
-	sha_hex(EVP_sha256(), body, strlen(body), hex);
-	free(body);
-	snprintf(ns, sizeof(ns), "https://scratchmerge.invalid/spdx/%s/%s", name, hex);
-	json_object_set_new(doc, "documentNamespace", json_string(ns));
 	return doc;
+fail:
+	json_decref(pkgs);
+	json_decref(files);
+	json_decref(rels);
+	json_decref(absent);
+	json_decref(extracted);
+	json_decref(doc);
+	errno = ENOMEM;
+	return NULL;
 }
 
 /* --- verify --- */

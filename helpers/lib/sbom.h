@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "err.h"
 #include "imgtar.h"
 #include "strset.h"
 #include "vdb.h"
@@ -33,17 +34,18 @@ struct sbom {
 	size_t npkgs;
 	long *owner;		/* per image file: index of its package, -1 none */
 	struct strset unmapped;	/* Gentoo licence names with no SPDX id */
-	char err[2048];
 };
 
 /* Read the image archive and the VDB of VDB_ROOT; WHOLE and LIBS name the
  * packages copied from the builder (RUNTIME_FROM_BUILDER and
- * RUNTIME_LIBS_FROM_BUILDER; CAT/PN or CAT/PF). Returns 0 or -1 with S->err. */
+ * RUNTIME_LIBS_FROM_BUILDER; CAT/PN or CAT/PF). Returns 0 or -1 with errno
+ * and E set. */
 int sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
-	      char **whole, size_t nwhole, char **libs, size_t nlibs);
+	      char **whole, size_t nwhole, char **libs, size_t nlibs, struct err *e);
 void sbom_free(struct sbom *s);
 
-/* The SPDX 2.3 document of the image called NAME. */
+/* The SPDX 2.3 document of the image called NAME, or NULL with errno
+ * ENOMEM (everything built so far freed). */
 json_t *sbom_spdx(struct sbom *s, const char *name);
 
 /* Check DOC against the image archive IMG: every regular file of the image
@@ -63,7 +65,8 @@ struct sbom_removed {
 };
 
 /* The image report: packages by size, biggest files, what PRUNE and
- * UNMERGE removed, setuid/setgid/capability files, UNMERGE candidates. */
+ * UNMERGE removed, setuid/setgid/capability files, UNMERGE candidates.
+ * NULL with errno ENOMEM. */
 json_t *sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int top);
 
 #endif

@@ -2,13 +2,15 @@
  * metadata cache declares, before anything is compiled. Portage ignores
  * an unknown flag in package.use without a word; this module makes it an
  * error naming the file, the line and the closest valid names.
- * Library code: findings go to the caller's report callback; 0 / -1 with
- * errno for system errors. */
+ * Library code: findings (data, not failures) go to the caller's report
+ * callback; failures are -1 with errno and the caller's struct err (the
+ * file that could not be read, and why). */
 #ifndef USELINT_H
 #define USELINT_H
 
 #include <stddef.h>
 
+#include "err.h"
 #include "md5cache.h"
 #include "strset.h"
 
@@ -38,25 +40,23 @@ struct uselint {
 	char **cats;
 	size_t ncats;
 	int cats_loaded;
-	char *failed_path;	/* the file a -1 return was about */
-	const char *failed_why;	/* what was wrong with it, if not errno */
 	size_t nlines, nflags, nerrors;
 };
 
 /* Open the repository REPO (metadata/md5-cache required; profiles/
  * use.desc, profiles/desc/ and profiles/repo_name used when present). */
-int uselint_open(struct uselint *u, const char *repo, uselint_report_fn report, void *arg);
+int uselint_open(struct uselint *u, const char *repo, uselint_report_fn report, void *arg, struct err *e);
 void uselint_close(struct uselint *u);
 
 /* The global USE (make.conf syntax: flags, -flags, -*): each flag must
  * be in profiles/use.desc (or profiles/desc/) or in the IUSE of at least
  * one ebuild: first those of the packages profiles/use.local.desc names
  * for it, then, only if they do not have it, every entry of the cache. */
-int uselint_check_use(struct uselint *u, const char *use);
+int uselint_check_use(struct uselint *u, const char *use, struct err *e);
 
 /* A package.use file, or a directory of them read recursively in sorted
  * order without hidden files and `*~` (as Portage's grabdict_package). */
-int uselint_check_package_use(struct uselint *u, const char *path);
+int uselint_check_package_use(struct uselint *u, const char *path, struct err *e);
 
 /* How many distinct md5-cache entries were consulted. */
 size_t uselint_ebuilds(const struct uselint *u);

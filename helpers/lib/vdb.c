@@ -97,8 +97,16 @@ vdb_open(struct vdb *db, const char *root)
 
 	memset(db, 0, sizeof(*db));
 	db->dbfd = -1;
-	if ((db->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!(db->root = strdup(root)))
 		return -1;
+	if ((db->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		int saved = errno;
+
+		free(db->root);
+		db->root = NULL;
+		errno = saved;
+		return -1;
+	}
 	db->dbfd = path_openat_in_root(db->rootfd, "var/db/pkg", O_RDONLY | O_DIRECTORY, 0);
 	if (db->dbfd < 0) {
 		if (errno == ENOENT)
@@ -149,6 +157,7 @@ vdb_close(struct vdb *db)
 	}
 	free(db->pkgs);
 	free(db->byname);
+	free(db->root);
 	if (db->dbfd >= 0)
 		close(db->dbfd);
 	if (db->rootfd >= 0)
@@ -442,39 +451,53 @@ vdb_field(struct vdb_pkg *p, const char *key, char **val)
 	return -1;
 }
 
-int
-vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg,
-	     size_t *lineno, const char **why)
+/* "ROOT/var/db/pkg/CAT/PF/CONTENTS" as messages name it (ROOT "/": none) */
+static const char *
+root_prefix(const struct vdb_pkg *p)
 {
-	int fd = open_pkg_file(p, "CONTENTS");
+	return strcmp(p->db->root, "/") ? p->db->root : "";
+}
+
+static int
+contents_fail(struct vdb_pkg *p, int errnum, struct err *e)
+{
+	if (errnum == EINVAL)
+		return err_set(e, EINVAL, "%s/var/db/pkg/%s/CONTENTS: not a regular file", root_prefix(p), p->atom);
+	return err_set(e, errnum, "%s/var/db/pkg/%s/CONTENTS:", root_prefix(p), p->atom);
+}
+
+int
+vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg, struct err *e)
+{
+	int fd = open_pkg_file(p, "CONTENTS"), saved;
 	char *buf, *line, *nl;
-	size_t len;
+	size_t len, lineno = 0;
 	int r = 0;
 
-	*lineno = 0;
-	if (fd < 0) {
-		if (errno == EINVAL)
-			*why = "not a regular file";
-		return errno == ENOENT ? 0 : -1;
-	}
+	err_clear(e);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : contents_fail(p, errno, e);
 	if (path_slurp_fd(fd, &buf, &len)) {
+		saved = errno;
 		close(fd);
-		return -1;
+		return contents_fail(p, saved == EINVAL ? EIO : saved, e);
 	}
 	close(fd);
 	for (line = buf; line < buf + len; line = nl + 1) {
-		struct contents_entry e;
+		struct contents_entry ent;
+		struct err why;
 
-		(*lineno)++;
+		lineno++;
 		if (!(nl = memchr(line, '\n', buf + len - line)))
 			nl = buf + len;	/* the NUL slurp put there */
 		if (nl == line)
 			continue;	/* blank line */
-		if (contents_parse(line, nl - line, &e, why)) {
-			r = -1;
+		if (contents_parse(line, nl - line, &ent, &why)) {
+			r = err_set(e, EINVAL, "%s/var/db/pkg/%s/CONTENTS:%zu: %s", root_prefix(p), p->atom,
+				    lineno, why.msg);
 			break;
 		}
-		if ((r = cb(p, &e, arg)))
+		if ((r = cb(p, &ent, arg)))
 			break;
 	}
 	free(buf);

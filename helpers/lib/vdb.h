@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "contents.h"
+#include "err.h"
 
 struct vdb;
 
@@ -25,6 +26,7 @@ struct vdb_name {
 };
 
 struct vdb {
+	char *root;		/* as given to vdb_open, for messages */
 	int rootfd, dbfd;	/* dbfd = -1 when the root has no VDB */
 	struct vdb_pkg *pkgs;	/* sorted by category, then PF */
 	size_t npkgs;
@@ -70,21 +72,33 @@ int vdb_meta_valid(const char *buf, size_t len, long long dir_mtime_ns);
 int vdb_meta_get(const char *buf, size_t len, const char *key, char **val);
 
 /* Call CB for every CONTENTS line of P, in file order. CB returns 0 to go
- * on, anything else to stop (returned). A malformed line stops the walk
- * with -1, EINVAL, *LINENO and *WHY set; so does a CONTENTS that is not a
- * regular file (*LINENO 0, *WHY "not a regular file"). A package without
- * CONTENTS has no files. */
+ * on, anything else to stop (returned, E untouched). A malformed line
+ * stops the walk with -1, EINVAL and E set to "ROOT/var/db/pkg/CAT/PF/
+ * CONTENTS:LINE: reason"; a CONTENTS that is not a regular file is EINVAL
+ * ("...CONTENTS: not a regular file"), one that cannot be read errno
+ * ("...CONTENTS: strerror"). A package without CONTENTS has no files. */
 typedef int (*vdb_contents_cb)(struct vdb_pkg *p, struct contents_entry *e, void *arg);
-int vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg,
-		 size_t *lineno, const char **why);
+int vdb_contents(struct vdb_pkg *p, vdb_contents_cb cb, void *arg, struct err *e);
 
 /* The soname closure. FROM (N packages; N = 0: all) and every package
  * providing a soname something in the closure REQUIREs. IN[i] is set to 1
- * for packages in the closure. For each required soname nobody provides,
- * MISSING_CB(arch, soname, requirer, arg) is called (may be NULL). */
+ * for packages in the closure. For each package of the closure and each
+ * soname it requires that no package provides, MISSING_CB(arch, soname,
+ * requirer, arg) is called (may be NULL; findings, not failures).
+ * 0, or -1 with errno. */
 int vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
 	      void (*missing_cb)(const char *arch, const char *soname,
 				 struct vdb_pkg *by, void *arg), void *arg);
+
+/* Who provides which soname: every package's PROVIDES read once.
+ * vdb_sonames_provided: NULL with errno. vdb_sonames_find: how many
+ * packages provide SONAME for ARCH; *IDX (into DB's pkgs, sorted) points
+ * into S. */
+struct vdb_sonames;
+struct vdb_sonames *vdb_sonames_provided(struct vdb *db);
+size_t vdb_sonames_find(const struct vdb_sonames *s, const char *arch, const char *soname,
+			const size_t **idx);
+void vdb_sonames_free(struct vdb_sonames *s);
 
 /* Remove packages from the root by their CONTENTS, with Portage's rules
  * (vartree.py dblink._unmerge_pkgfiles), each path resolved inside the
@@ -101,19 +115,19 @@ int vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
  * without the mtime/md5/type checks unless CONFIG_PROTECT (space list,
  * minus CONFIG_PROTECT_MASK, as Portage's ConfigProtect) covers it.
  * The VDB entries go last (REPORT type "vdb"), only when all went well.
- * DRY_RUN changes nothing and reports the same decisions. Returns 0, or
- * -1 with errno; a path that could not be removed goes to ERR_CB, as does
- * an unreadable CONTENTS (then nothing is removed), with ERR 0 when the
- * reason is already in the text ("...CONTENTS:3: obj line: ..."). */
+ * DRY_RUN changes nothing and reports the same decisions (REPORT: data,
+ * not failures). Returns 0, or -1 with errno and E set: an unreadable
+ * CONTENTS (then nothing is removed; E as vdb_contents), or a path that
+ * could not be removed ("ROOT/path: strerror", the first one, and how
+ * many more; the others are still tried). */
 struct vdb_unmerge_opts {
 	int dry_run, orphans;
 	const char *config_protect, *config_protect_mask;	/* NULL: none */
 	void (*report)(const char *zing, const char *desc, const char *type,
 		       const char *path, void *arg);
-	void (*err_cb)(const char *path, int err, void *arg);
 	void *arg;
 };
 int vdb_unmerge(struct vdb *db, struct vdb_pkg **pkgs, size_t n,
-		const struct vdb_unmerge_opts *o);
+		const struct vdb_unmerge_opts *o, struct err *e);
 
 #endif

@@ -1,5 +1,5 @@
-/* vdb_needs: the soname closure over PROVIDES / REQUIRES.
- * Both fields read "x86_64: libc.so.6 libm.so.6 x86_32: libc.so.6". */
+/* vdb_needs: the soname closure over PROVIDES / REQUIRES, and who provides
+ * a soname. Both fields read "x86_64: libc.so.6 libm.so.6 x86_32: libc.so.6". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +12,14 @@ struct plist {		/* the packages providing one (arch, soname) */
 	size_t *idx, len, cap;
 };
 
-struct providers {
+struct vdb_sonames {
 	struct strset map;	/* "arch soname" -> struct plist * */
 	struct plist **all;
 	size_t nall;
 };
 
 static int
-provide(struct providers *pv, const char *key, size_t idx)
+provide(struct vdb_sonames *pv, const char *key, size_t idx)
 {
 	struct plist *l = strset_get(&pv->map, key), **na;
 	size_t *ni;
@@ -78,35 +78,80 @@ first(char *v, char **save)
 	return v;
 }
 
+void
+vdb_sonames_free(struct vdb_sonames *pv)
+{
+	if (!pv)
+		return;
+	for (size_t i = 0; i < pv->nall; i++) {
+		free(pv->all[i]->idx);
+		free(pv->all[i]);
+	}
+	free(pv->all);
+	strset_free(&pv->map);
+	free(pv);
+}
+
+struct vdb_sonames *
+vdb_sonames_provided(struct vdb *db)
+{
+	struct vdb_sonames *pv = calloc(1, sizeof(*pv));
+	char key[1024], *so, *v, *save;
+	const char *arch;
+
+	if (!pv)
+		return NULL;
+	for (size_t i = 0; i < db->npkgs; i++) {
+		if (vdb_field(&db->pkgs[i], "PROVIDES", &v)) {
+			if (errno == ENOENT)
+				continue;
+			goto fail;
+		}
+		arch = "";
+		for (first(v, &save); (so = next_soname(&save, &arch, key, sizeof(key)));)
+			if (provide(pv, key, i)) {
+				free(v);
+				goto fail;
+			}
+		free(v);
+	}
+	return pv;
+fail:
+	{
+		int saved = errno;
+
+		vdb_sonames_free(pv);
+		errno = saved;
+		return NULL;
+	}
+}
+
+size_t
+vdb_sonames_find(const struct vdb_sonames *pv, const char *arch, const char *soname, const size_t **idx)
+{
+	char key[1024];
+	const struct plist *l;
+
+	snprintf(key, sizeof(key), "%s %s", arch, soname);
+	l = strset_get(&pv->map, key);
+	*idx = l ? l->idx : NULL;
+	return l ? l->len : 0;
+}
+
 int
 vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
 	  void (*missing_cb)(const char *, const char *, struct vdb_pkg *, void *),
 	  void *arg)
 {
-	struct providers pv = { 0 };
-	struct strset missing = { 0 };
+	struct vdb_sonames *pv = vdb_sonames_provided(db);
 	size_t *queue = malloc((db->npkgs + 1) * sizeof(*queue)), qlen = 0, head = 0;
 	char key[1024], *so, *v, *save;
 	const char *arch;
 	int r = -1;
 
-	if (!queue)
+	if (!queue || !pv)
 		goto out;
 	memset(in, 0, db->npkgs);
-	for (size_t i = 0; i < db->npkgs; i++) {
-		if (vdb_field(&db->pkgs[i], "PROVIDES", &v)) {
-			if (errno == ENOENT)
-				continue;
-			goto out;
-		}
-		arch = "";
-		for (first(v, &save); (so = next_soname(&save, &arch, key, sizeof(key)));)
-			if (provide(&pv, key, i)) {
-				free(v);
-				goto out;
-			}
-		free(v);
-	}
 	for (size_t i = 0; i < (n ? n : db->npkgs); i++) {
 		size_t idx = n ? (size_t)(from[i] - db->pkgs) : i;
 
@@ -125,35 +170,24 @@ vdb_needs(struct vdb *db, struct vdb_pkg **from, size_t n, char *in,
 		}
 		arch = "";
 		for (first(v, &save); (so = next_soname(&save, &arch, key, sizeof(key)));) {
-			struct plist *l = strset_get(&pv.map, key);
-			int added;
+			struct plist *l = strset_get(&pv->map, key);
 
-			if (l) {
-				for (size_t j = 0; j < l->len; j++)
-					if (!in[l->idx[j]]) {
-						in[l->idx[j]] = 1;
-						queue[qlen++] = l->idx[j];
-					}
+			if (!l) {
+				if (missing_cb)
+					missing_cb(arch, so, p, arg);
 				continue;
 			}
-			if ((added = strset_add(&missing, key, NULL)) < 0) {
-				free(v);
-				goto out;
-			}
-			if (added && missing_cb)
-				missing_cb(arch, so, p, arg);
+			for (size_t j = 0; j < l->len; j++)
+				if (!in[l->idx[j]]) {
+					in[l->idx[j]] = 1;
+					queue[qlen++] = l->idx[j];
+				}
 		}
 		free(v);
 	}
 	r = 0;
 out:
-	for (size_t i = 0; i < pv.nall; i++) {
-		free(pv.all[i]->idx);
-		free(pv.all[i]);
-	}
-	free(pv.all);
-	strset_free(&pv.map);
-	strset_free(&missing);
+	vdb_sonames_free(pv);
 	free(queue);
 	return r;
 }

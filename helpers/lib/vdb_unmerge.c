@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "path.h"
 #include "strset.h"
 #include "vdb.h"
@@ -62,6 +63,9 @@ struct ctx {
 	struct prot protect, mask;
 	int going_now;		/* collecting the packages going */
 	char bad[4096];
+	struct err *e;		/* the first path that could not be removed */
+	size_t nfailed;
+	int failed_errno;
 	int r;
 };
 
@@ -76,14 +80,15 @@ report(struct ctx *c, const char *zing, const char *desc, enum contents_type t, 
 	c->o->report(zing, desc, contents_type_name(t), path, c->o->arg);
 }
 
+/* REL could not be removed: the first such path goes to the caller's
+ * struct err, the others are counted (vdb_unmerge adds how many) */
 static void
-fail(struct ctx *c, const char *rel, int err)
+fail(struct ctx *c, const char *rel, int errnum)
 {
-	char path[4200];
-
-	snprintf(path, sizeof(path), "/%s", rel);
-	if (c->o->err_cb)
-		c->o->err_cb(path, err, c->o->arg);
+	if (!c->nfailed++) {
+		err_set(c->e, errnum, "%s/%s:", strcmp(c->db->root, "/") ? c->db->root : "", rel);
+		c->failed_errno = errnum;
+	}
 	c->r = -1;
 }
 
@@ -328,8 +333,7 @@ md5_of(struct ctx *c, const char *rel, char hex[33])
 	close(fd);
 	if (n < 0 || !MD5_Final(md, &m))
 		return -1;
-	for (int i = 0; i < MD5_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex_encode(md, MD5_DIGEST_LENGTH, hex);
 	return 0;
 }
 
@@ -587,15 +591,16 @@ remove_vdb_entry(struct ctx *c, struct vdb_pkg *p)
 }
 
 int
-vdb_unmerge(struct vdb *db, struct vdb_pkg **pkgs, size_t n, const struct vdb_unmerge_opts *o)
+vdb_unmerge(struct vdb *db, struct vdb_pkg **pkgs, size_t n, const struct vdb_unmerge_opts *o,
+	    struct err *e)
 {
 	static const char *vdbpath[3] = { "var", "var/db", "var/db/pkg" };
-	struct ctx c = { .db = db, .o = o };
+	struct ctx c = { .db = db, .o = o, .e = e };
 	char *going = calloc(db->npkgs + 1, 1);
 	struct ent **dirs = NULL;
-	const char *why;
-	size_t line, ndirs = 0;
+	size_t ndirs = 0;
 
+	err_clear(e);
 	if (!going || fstat(db->rootfd, &c.rootst) || (db->dbfd >= 0 && fstat(db->dbfd, &c.vdbst)))
 		goto oom;
 	for (int i = 0; i < 3; i++)
@@ -609,26 +614,10 @@ vdb_unmerge(struct vdb *db, struct vdb_pkg **pkgs, size_t n, const struct vdb_un
 	for (size_t i = 0; i < db->npkgs; i++) {
 		c.going_now = going[i];
 		c.bad[0] = '\0';
-		why = NULL;
-		if (vdb_contents(&db->pkgs[i], collect_cb, &c, &line, &why)) {
-			int err = c.bad[0] ? EINVAL : errno;
-
-			if (o->err_cb) {
-				char what[8400];
-
-				if (c.bad[0])
-					snprintf(what, sizeof(what), "%s: a \"..\" component", c.bad);
-				else if (err == EINVAL && why && line)
-					snprintf(what, sizeof(what), "/var/db/pkg/%s/CONTENTS:%zu: %s",
-						 db->pkgs[i].atom, line, why);
-				else if (err == EINVAL && why)
-					snprintf(what, sizeof(what), "/var/db/pkg/%s/CONTENTS: %s",
-						 db->pkgs[i].atom, why);
-				else
-					snprintf(what, sizeof(what), "/var/db/pkg/%s/CONTENTS", db->pkgs[i].atom);
-				o->err_cb(what, c.bad[0] || (err == EINVAL && why) ? 0 : err, o->arg);
-			}
-			errno = err;
+		if (vdb_contents(&db->pkgs[i], collect_cb, &c, e)) {
+			if (c.bad[0])
+				err_set(e, EINVAL, "%s%s: a \"..\" component", strcmp(db->root, "/") ? db->root : "",
+					c.bad);
 			c.r = -1;
 			goto out;
 		}
@@ -647,8 +636,8 @@ vdb_unmerge(struct vdb *db, struct vdb_pkg **pkgs, size_t n, const struct vdb_un
 		remove_vdb_entry(&c, pkgs[i]);
 	goto out;
 oom:
-	if (c.r == 0 && o->err_cb)
-		o->err_cb("unmerge", errno, o->arg);
+	if (c.r == 0)
+		err_clear(e);	/* errno says it */
 	c.r = -1;
 out:
 	for (size_t i = 0; i < c.nents; i++)
@@ -666,5 +655,13 @@ out:
 	prot_free(&c.protect);
 	prot_free(&c.mask);
 	free(going);
+	if (c.nfailed > 1 && e) {
+		size_t l = strlen(e->msg);
+
+		snprintf(e->msg + l, sizeof(e->msg) - l, " (and %zu more paths that could not be removed)",
+			 c.nfailed - 1);
+	}
+	if (c.nfailed)
+		errno = c.failed_errno;
 	return c.r;
 }

@@ -1,6 +1,6 @@
 /* libFuzzer target: contents_parse, one CONTENTS line (helpers/lib/contents.c).
  * Build: clang -fsanitize=fuzzer,address,undefined -Ihelpers/lib \
- *        tests/fuzz/fuzz_contents.c helpers/lib/contents.c
+ *        tests/fuzz/fuzz_contents.c helpers/lib/contents.c helpers/lib/err.c
  * Seeds: tests/fuzz/corpus/contents/ (real CONTENTS lines). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the parser writes a NUL at line[len]: give it the byte it may use */
 	char *line = malloc(size + 1);
 	struct contents_entry e;
-	const char *why;
+	struct err why;
 
 	if (!line)
 		return 0;
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e.type == CONTENTS_SYM && (!e.target || !*e.target || e.mtime < 0))
 			abort();
 		(void)contents_type_name(e.type);
-	} else if (!why) {
+	} else if (!why.msg[0]) {
 		abort();
 	}
 	line[size] = '\0';

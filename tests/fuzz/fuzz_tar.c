@@ -33,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	layer_init(&l);
-	if (layer_add_tar(&l, fd, tmp) == 0 && layer_sort(&l) == 0)
-		layer_write(&l, 1700000000, discard, NULL);
+	if (layer_add_tar(&l, fd, tmp, NULL) == 0 && layer_sort(&l, NULL) == 0)
+		layer_write(&l, 1700000000, discard, NULL, NULL);
 	layer_free(&l);
 	close(fd);
 	return 0;

@@ -8,9 +8,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct imgconf c;
-	char err[1024];
+	struct err e;
 
-	if (imgconf_parse("fuzz.yaml", data, size, &c, err, sizeof(err)) == 0)
+	if (imgconf_parse("fuzz.yaml", data, size, &c, &e) == 0)
 		imgconf_free(&c);
 	return 0;
 }

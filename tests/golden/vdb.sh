@@ -18,6 +18,16 @@ golden vdb-owner             $V owner /usr/lib64/libicuuc.so.74 /opt/tool /not/o
 golden vdb-info              $V info glibc dev-libs/metaonly
 golden vdb-needs-from        $V needs --from dev-lang/php-8.3.4
 golden vdb-needs-missing     $V needs --missing
+# the soname check of the prune stage, saying what to do: who needs the
+# missing sonames (-v) and which package of the builder provides them
+cp -a "$TOP/tests/fixtures/needs" needs
+N="$BIN/vdb --root needs/root"
+golden vdb-needs-missing-plain     $N needs --missing
+golden vdb-needs-missing-verbose   $N needs --missing -v
+golden vdb-needs-missing-providers $N needs --missing --verbose --providers needs/builder
+golden vdb-needs-missing-from      $N needs --from app-misc/hello --missing --providers needs/builder
+golden vdb-needs-providers-alone   $N needs --providers needs/builder
+golden vdb-needs-providers-nothing $N needs --missing --providers needs/nothing
 golden vdb-unmerge-dry       $V unmerge --dry-run dev-libs/icu
 golden vdb-usage             $V frobnicate
 golden vdb-bad-type          $V files --type file glibc

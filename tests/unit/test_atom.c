@@ -73,7 +73,7 @@ static void
 test_parse(void **state)
 {
 	struct atom a;
-	const char *why = NULL;
+	struct err why;
 
 	(void)state;
 	assert_int_equal(atom_parse("www-servers/nginx", &a, &why), 0);
@@ -128,8 +128,7 @@ test_parse(void **state)
 		">=*/nginx-1.0", "**/nginx", "www-servers/ngi nx",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		why = NULL;
-		if (atom_parse(bad[i], &a, &why) != -1 || errno != EINVAL || !why)
+		if (atom_parse(bad[i], &a, &why) != -1 || errno != EINVAL || !why.msg[0])
 			fail_msg("accepted a bad atom: %s", bad[i]);
 	}
 }
@@ -138,7 +137,7 @@ static int
 m(const char *atom, const char *cat, const char *pn, const char *pvr, const char *slot, const char *repo)
 {
 	struct atom a;
-	const char *why;
+	struct err why;
 	int r;
 
 	assert_int_equal(atom_parse(atom, &a, &why), 0);

@@ -3,7 +3,7 @@
 #include "../../helpers/lib/contents.h"
 
 static int
-parse(const char *s, struct contents_entry *e, const char **why)
+parse(const char *s, struct contents_entry *e, struct err *why)
 {
 	static char buf[200000];
 
@@ -15,7 +15,7 @@ static void
 test_types(void **state)
 {
 	struct contents_entry e;
-	const char *why = NULL;
+	struct err why;
 
 	(void)state;
 	assert_int_equal(parse("dir /usr/lib64", &e, &why), 0);
@@ -46,7 +46,7 @@ static void
 test_spaces_from_the_right(void **state)
 {
 	struct contents_entry e;
-	const char *why;
+	struct err why;
 
 	(void)state;
 	/* a path whose words look like an md5 and an mtime */
@@ -83,11 +83,10 @@ test_malformed(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		const char *why = NULL;
+		struct err why;
 
 		assert_int_equal(parse(bad[i].line, &e, &why), -1);
-		assert_non_null(why);
-		assert_string_equal(why, bad[i].why);
+		assert_string_equal(why.msg, bad[i].why);
 	}
 }
 
@@ -96,13 +95,13 @@ test_garbage_and_long(void **state)
 {
 	static char buf[200001];
 	struct contents_entry e;
-	const char *why = NULL;
+	struct err why;
 
 	(void)state;
 	/* binary garbage with a NUL in it */
 	memcpy(buf, "obj /\x01\xff\0\x7f 0 1", 12);
 	assert_int_equal(contents_parse(buf, 12, &e, &why), -1);
-	assert_string_equal(why, "NUL byte in line");
+	assert_string_equal(why.msg, "NUL byte in line");
 	/* a 100 kB path is fine; a 100 kB unterminated field is rejected */
 	memset(buf, 'a', 100000);
 	memcpy(buf, "dir /", 5);

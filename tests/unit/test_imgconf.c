@@ -3,9 +3,9 @@
 #include "../../helpers/lib/imgconf.h"
 
 static int
-parse(const char *yaml, struct imgconf *c, char *err)
+parse(const char *yaml, struct imgconf *c, struct err *err)
 {
-	return imgconf_parse("image.yaml", (const unsigned char *)yaml, strlen(yaml), c, err, 512);
+	return imgconf_parse("image.yaml", (const unsigned char *)yaml, strlen(yaml), c, err);
 }
 
 static char *
@@ -18,7 +18,8 @@ static void
 test_every_key(void **state)
 {
 	struct imgconf c;
-	char err[512], *s;
+	struct err err;
+	char *s;
 
 	(void)state;
 	assert_int_equal(parse(
@@ -31,7 +32,7 @@ test_every_key(void **state)
 		"volumes: [/data]\n"
 		"labels: {a: b}\n"
 		"stop-signal: SIGQUIT\n"
-		"annotations: {org.opencontainers.image.title: php}\n", &c, err), 0);
+		"annotations: {org.opencontainers.image.title: php}\n", &c, &err), 0);
 	s = dump(c.config);
 	assert_string_equal(s,
 		"{\"Cmd\":[\"--nodaemonize\"],\"Entrypoint\":[\"/usr/sbin/php-fpm\",\"-F\"],"
@@ -50,13 +51,13 @@ static void
 test_empty_is_valid(void **state)
 {
 	struct imgconf c;
-	char err[512];
+	struct err err;
 
 	(void)state;
-	assert_int_equal(parse("", &c, err), 0);
+	assert_int_equal(parse("", &c, &err), 0);
 	assert_int_equal(json_object_size(c.config), 0);
 	imgconf_free(&c);
-	assert_int_equal(parse("# only a comment\n---\n", &c, err), 0);
+	assert_int_equal(parse("# only a comment\n---\n", &c, &err), 0);
 	imgconf_free(&c);
 }
 
@@ -80,12 +81,45 @@ test_errors(void **state)
 		{ "cmd: [a\n", "image.yaml:2:1: did not find expected ',' or ']'" },
 	};
 	struct imgconf c;
-	char err[512];
+	struct err err;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		assert_int_equal(parse(cases[i].yaml, &c, err), -1);
-		assert_string_equal(err, cases[i].err);
+		assert_int_equal(parse(cases[i].yaml, &c, &err), -1);
+		assert_string_equal(err.msg, cases[i].err);
+	}
+}
+
+/* A tab where YAML wants spaces: libyaml says "found character that
+ * cannot start any token" or "found a tab character that violates
+ * indentation"; the message names the tab and its line:column. */
+static void
+test_tabs(void **state)
+{
+	static const struct { const char *yaml, *err; } cases[] = {
+		{ "cmd: [a]\n\tentrypoint: [b]\n", "image.yaml:2:1: a tab character: YAML indents with spaces only" },
+		{ "env:\n  A: b\n\tB: c\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		{ "cmd:\n  - a\n  \t- b\n", "image.yaml:3:3: a tab character: YAML indents with spaces only" },
+		{ "env:\n  A: |\n\tx\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		/* columns count characters, not bytes */
+		{ "labels:\n  \xc3\xa9t\xc3\xa9: x\n\tb: y\n", "image.yaml:3:1: a tab character: YAML indents with spaces only" },
+		/* where YAML allows a tab, it stays allowed */
+		{ "cmd: [a]\n\n", NULL },
+		{ "workdir:\t/x\n", NULL },
+		{ "labels: {a: b,\tc: d}\n", NULL },
+	};
+	struct imgconf c;
+	struct err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		if (!cases[i].err) {
+			assert_int_equal(parse(cases[i].yaml, &c, &err), 0);
+			imgconf_free(&c);
+			continue;
+		}
+		assert_int_equal(parse(cases[i].yaml, &c, &err), -1);
+		assert_string_equal(err.msg, cases[i].err);
 	}
 }
 
@@ -107,14 +141,15 @@ test_hostile(void **state)
 		{ "user: a\n---\nuser: b\n", "image.yaml:2:1: a second YAML document; image.yaml holds one" },
 	};
 	struct imgconf c;
-	char err[512], *y, path[] = "/tmp/sm-imgconf-XXXXXX";
+	struct err err;
+	char *y, path[] = "/tmp/sm-imgconf-XXXXXX";
 	size_t n = 100000;
 	int fd;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		assert_int_equal(parse(cases[i].yaml, &c, err), -1);
-		assert_string_equal(err, cases[i].err);
+		assert_int_equal(parse(cases[i].yaml, &c, &err), -1);
+		assert_string_equal(err.msg, cases[i].err);
 	}
 	/* 100,000 nested lists: refused at level 65 (the root mapping is 1) */
 	y = malloc(2 * n + 16);
@@ -122,14 +157,14 @@ test_hostile(void **state)
 	memset(y + 5, '[', n);
 	memset(y + 5 + n, ']', n);
 	strcpy(y + 5 + 2 * n, "\n");
-	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml:1:69: nested deeper than 64 levels");
+	assert_int_equal(parse(y, &c, &err), -1);
+	assert_string_equal(err.msg, "image.yaml:1:69: nested deeper than 64 levels");
 	/* 64 levels are fine (and then the wrong type for 'cmd') */
 	memset(y + 5, '[', 63);
 	memset(y + 5 + 63, ']', 63);
 	strcpy(y + 5 + 126, "\n");
-	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml:1:7: 'cmd' must be a string, got a list");
+	assert_int_equal(parse(y, &c, &err), -1);
+	assert_string_equal(err.msg, "image.yaml:1:7: 'cmd' must be a string, got a list");
 	free(y);
 	/* billion laughs: each level ten aliases of the one before (refused
 	 * at the first anchor), and 45,000 anchors (7 to 14 s in libyaml's loader here) */
@@ -139,29 +174,29 @@ test_hostile(void **state)
 		sprintf(y + strlen(y), "&a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d],",
 			i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
 	strcat(y, "x]\n");
-	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
+	assert_int_equal(parse(y, &c, &err), -1);
+	assert_string_equal(err.msg, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
 	strcpy(y, "labels: {");
 	for (size_t k = 9, i = 0; i < 45000; i++)
 		k += sprintf(y + k, "k%zu: &a%zu v,", i, i);
 	strcat(y, "z: z}\n");
-	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
+	assert_int_equal(parse(y, &c, &err), -1);
+	assert_string_equal(err.msg, "image.yaml:1:14: anchors (&a0) are not supported; write the value out");
 	free(y);
 	/* over 1 MiB, even of comments: refused, in memory and from a file */
 	y = malloc(IMGCONF_MAX_SIZE + 2);
 	memset(y, '#', IMGCONF_MAX_SIZE + 1);
 	y[IMGCONF_MAX_SIZE + 1] = '\0';
-	assert_int_equal(parse(y, &c, err), -1);
-	assert_string_equal(err, "image.yaml: larger than 1024 KiB; refusing it");
-	assert_int_equal(parse(y + 1, &c, err), 0);	/* exactly 1 MiB is fine */
+	assert_int_equal(parse(y, &c, &err), -1);
+	assert_string_equal(err.msg, "image.yaml: larger than 1024 KiB; refusing it");
+	assert_int_equal(parse(y + 1, &c, &err), 0);	/* exactly 1 MiB is fine */
 	imgconf_free(&c);
 	assert_true((fd = mkstemp(path)) >= 0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(write(fd, y, IMGCONF_MAX_SIZE), IMGCONF_MAX_SIZE);
 	close(fd);
-	assert_int_equal(imgconf_load(path, &c, err, sizeof(err)), -1);
-	assert_true(strstr(err, ": larger than 1024 KiB; refusing it") != NULL);
+	assert_int_equal(imgconf_load(path, &c, &err), -1);
+	assert_true(strstr(err.msg, ": larger than 1024 KiB; refusing it") != NULL);
 	unlink(path);
 	free(y);
 }
@@ -170,11 +205,11 @@ static void
 test_missing_file(void **state)
 {
 	struct imgconf c;
-	char err[512];
+	struct err err;
 
 	(void)state;
-	assert_int_equal(imgconf_load("/nonexistent/image.yaml", &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "/nonexistent/image.yaml: No such file or directory");
+	assert_int_equal(imgconf_load("/nonexistent/image.yaml", &c, &err), -1);
+	assert_string_equal(err.msg, "/nonexistent/image.yaml: No such file or directory");
 }
 
 int
@@ -184,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_empty_is_valid),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_tabs),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_missing_file),
 	};

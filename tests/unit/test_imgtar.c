@@ -52,7 +52,8 @@ build(int filter)
 	struct oci_image img = { 0 };
 	const char *tags[] = { "t:1" };
 	unsigned char md[32];
-	char path[4096], err[256];
+	char path[4096];
+	struct err err;
 	struct archive *a = archive_write_new();
 	int lfd, fd;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -101,7 +102,7 @@ build(int filter)
 	img.ntags = 1;
 	snprintf(path, sizeof(path), "%s/image.tar", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
+	assert_int_equal(oci_write(&img, fd, &err), 0);
 	close(fd);
 	close(lfd);
 	json_decref(img.runtime);
@@ -118,7 +119,7 @@ check_archive(int filter)
 
 	build(filter);
 	snprintf(path, sizeof(path), "%s/image.tar", dir);
-	assert_int_equal(imgtar_read(&t, path), 0);
+	assert_int_equal(imgtar_read(&t, path, NULL), 0);
 	assert_int_equal(strlen(t.manifest_digest), 71);
 	assert_string_equal(json_string_value(json_object_get(t.config, "created")), "2023-11-14T22:13:20Z");
 	f = imgtar_get(&t, "/usr/lib/libx.so.1");
@@ -162,13 +163,14 @@ static void
 test_not_an_image(void **state)
 {
 	struct imgtar t;
+	struct err err;
 	char path[4096];
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/plain.tar", dir);
 	assert_int_equal(tu_sh("cd %s && echo x > f && tar -cf plain.tar f", dir), 0);
-	assert_int_equal(imgtar_read(&t, path), -1);
-	assert_non_null(strstr(t.err, "not an image archive"));
+	assert_int_equal(imgtar_read(&t, path, &err), -1);
+	assert_non_null(strstr(err.msg, "not an image archive"));
 	imgtar_free(&t);
 }
 

@@ -10,6 +10,8 @@
 #include "testutil.h"
 #include "../../helpers/lib/layer.h"
 
+static struct err lerr;	/* the last layer_* failure */
+
 struct buf {
 	unsigned char *p;
 	size_t n, cap;
@@ -68,11 +70,11 @@ build_dir(const char *root, const char *overlay, int64_t sde, struct buf *out)
 	struct layer l;
 
 	layer_init(&l);
-	assert_int_equal(layer_add_dir(&l, root, 0), 0);
+	assert_int_equal(layer_add_dir(&l, root, 0, &lerr), 0);
 	if (overlay)
-		assert_int_equal(layer_add_dir(&l, overlay, 1), 0);
-	assert_int_equal(layer_sort(&l), 0);
-	assert_int_equal(layer_write(&l, sde, collect, out), 0);
+		assert_int_equal(layer_add_dir(&l, overlay, 1, &lerr), 0);
+	assert_int_equal(layer_sort(&l, &lerr), 0);
+	assert_int_equal(layer_write(&l, sde, collect, out, &lerr), 0);
 	layer_free(&l);
 }
 
@@ -168,10 +170,10 @@ test_dir_equals_tar_stream(void **state)
 	assert_int_equal(tu_sh("tar --xattrs --xattrs-include='*' -C '%s' -cf '%s' .", f->root, tarf), 0);
 	fd = open(tarf, O_RDONLY);
 	layer_init(&l);
-	assert_int_equal(layer_add_tar(&l, fd, f->tmp), 0);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), 0);
 	close(fd);
-	assert_int_equal(layer_sort(&l), 0);
-	assert_int_equal(layer_write(&l, 1500000000, collect, &b), 0);
+	assert_int_equal(layer_sort(&l, &lerr), 0);
+	assert_int_equal(layer_write(&l, 1500000000, collect, &b, &lerr), 0);
 	assert_int_equal(l.newest, 2000000000);
 	layer_free(&l);
 	assert_int_equal(a.n, b.n);
@@ -272,9 +274,9 @@ refuse(struct fx *f, const char *name, int type, const char *link, const char *e
 
 	fd = open(tarf, O_RDONLY);
 	layer_init(&l);
-	assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
-	if (!strstr(l.err, expect))
-		fail_msg("'%s' does not say '%s'", l.err, expect);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), -1);
+	if (!strstr(lerr.msg, expect))
+		fail_msg("'%s' does not say '%s'", lerr.msg, expect);
 	close(fd);
 	layer_free(&l);
 }
@@ -293,8 +295,8 @@ test_escapes_refused(void **state)
 	/* the same from a directory */
 	assert_int_equal(tu_sh("ln -s ../../../../x '%s/usr/bin/bad'", f->root), 0);
 	layer_init(&l);
-	assert_int_equal(layer_add_dir(&l, f->root, 0), -1);
-	assert_non_null(strstr(l.err, "usr/bin/bad: symlink target '../../../../x' climbs above"));
+	assert_int_equal(layer_add_dir(&l, f->root, 0, &lerr), -1);
+	assert_non_null(strstr(lerr.msg, "usr/bin/bad: symlink target '../../../../x' climbs above"));
 	layer_free(&l);
 }
 
@@ -332,11 +334,11 @@ test_deep_tree(void **state)
 		size_t n = 0, longest = 0;
 
 		layer_init(&l);
-		assert_int_equal(layer_add_dir(&l, deep, overlay), 0);
+		assert_int_equal(layer_add_dir(&l, deep, overlay, &lerr), 0);
 		assert_int_equal(l.n, DEPTH + 1);
-		assert_int_equal(layer_sort(&l), 0);
+		assert_int_equal(layer_sort(&l, &lerr), 0);
 		b.n = 0;
-		assert_int_equal(layer_write(&l, 1500000000, collect, &b), 0);
+		assert_int_equal(layer_write(&l, 1500000000, collect, &b, &lerr), 0);
 		layer_free(&l);
 		archive_read_support_format_tar(a);
 		assert_int_equal(archive_read_open_memory(a, b.p, b.n), ARCHIVE_OK);
@@ -392,12 +394,12 @@ links(struct fx *f, const char *const *spec, const char *expect)
 	int fd = tar_of(f, "links", spec);
 
 	layer_init(&l);
-	assert_int_equal(layer_add_tar(&l, fd, f->tmp), 0);	/* each link alone is fine */
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), 0);	/* each link alone is fine */
 	close(fd);
-	if (layer_sort(&l) != (expect ? -1 : 0))
-		fail_msg("layer_sort: '%s'", expect ? "accepted" : l.err);
-	if (expect && !strstr(l.err, expect))
-		fail_msg("'%s' does not say '%s'", l.err, expect);
+	if (layer_sort(&l, &lerr) != (expect ? -1 : 0))
+		fail_msg("layer_sort: '%s'", expect ? "accepted" : lerr.msg);
+	if (expect && !strstr(lerr.msg, expect))
+		fail_msg("'%s' does not say '%s'", lerr.msg, expect);
 	layer_free(&l);
 }
 
@@ -453,8 +455,8 @@ test_symlink_chains(void **state)
 		spec[4207] = '\0';
 		fd = tar_of(f, "long", (const char *const *)l5);
 		layer_init(&l);
-		assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
-		assert_non_null(strstr(l.err, "tar entry 'long': symlink target longer than 4095 bytes"));
+		assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), -1);
+		assert_non_null(strstr(lerr.msg, "tar entry 'long': symlink target longer than 4095 bytes"));
 		layer_free(&l);
 		close(fd);
 		free(spec);
@@ -462,15 +464,15 @@ test_symlink_chains(void **state)
 	/* an overlay that turns a directory of the rootfs into a symlink */
 	assert_int_equal(tu_sh("mkdir -p '%s/ov2' && ln -s usr/bin '%s/ov2/a'", f->tmp, f->tmp), 0);
 	layer_init(&l);
-	assert_int_equal(layer_add_dir(&l, f->root, 0), 0);
+	assert_int_equal(layer_add_dir(&l, f->root, 0, &lerr), 0);
 	{
 		char ov[4096];
 
 		snprintf(ov, sizeof(ov), "%s/ov2", f->tmp);
-		assert_int_equal(layer_add_dir(&l, ov, 1), 0);
+		assert_int_equal(layer_add_dir(&l, ov, 1, &lerr), 0);
 	}
-	assert_int_equal(layer_sort(&l), -1);
-	assert_non_null(strstr(l.err, "'a/b': 'a' above it is a symlink in the layer"));
+	assert_int_equal(layer_sort(&l, &lerr), -1);
+	assert_non_null(strstr(lerr.msg, "'a/b': 'a' above it is a symlink in the layer"));
 	layer_free(&l);
 }
 
@@ -509,11 +511,11 @@ test_tar_only(void **state)
 		archive_entry_free(e);
 		fd = open(path, O_RDONLY);
 		layer_init(&l);
-		if (layer_add_tar(&l, fd, f->tmp) != -1)
+		if (layer_add_tar(&l, fd, f->tmp, &lerr) != -1)
 			fail_msg("%s: accepted, %zu entries", formats[i].name, l.n);
-		if (!strstr(l.err, "not a tar archive") ||
-		    !strstr(l.err, "ustar, pax or GNU; uncompressed, gzip, bzip2, xz, zstd)"))
-			fail_msg("%s: '%s'", formats[i].name, l.err);
+		if (!strstr(lerr.msg, "not a tar archive") ||
+		    !strstr(lerr.msg, "ustar, pax or GNU; uncompressed, gzip, bzip2, xz, zstd)"))
+			fail_msg("%s: '%s'", formats[i].name, lerr.msg);
 		close(fd);
 		layer_free(&l);
 	}
@@ -529,11 +531,11 @@ test_tar_only(void **state)
 	snprintf(path, sizeof(path), "%s/bin:%s", f->tmp, oldpath);
 	setenv("PATH", path, 1);
 	layer_init(&l);
-	assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
+	assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), -1);
 	setenv("PATH", oldpath, 1);
 	free(oldpath);
 	close(fd);
-	assert_non_null(strstr(l.err, "not a tar archive"));
+	assert_non_null(strstr(lerr.msg, "not a tar archive"));
 	layer_free(&l);
 	assert_int_equal(access(marker, F_OK), -1);
 }
@@ -560,9 +562,9 @@ test_sparse_refused(void **state)
 		assert_true(st.st_size < 64 * 1024);
 		fd = open(tarf, O_RDONLY);
 		layer_init(&l);
-		assert_int_equal(layer_add_tar(&l, fd, f->tmp), -1);
-		if (!strstr(l.err, "tar entry 'big': a sparse file (declared size 3221225472 bytes); sparse entries are not supported"))
-			fail_msg("%s: '%s'", fmts[i], l.err);
+		assert_int_equal(layer_add_tar(&l, fd, f->tmp, &lerr), -1);
+		if (!strstr(lerr.msg, "tar entry 'big': a sparse file (declared size 3221225472 bytes); sparse entries are not supported"))
+			fail_msg("%s: '%s'", fmts[i], lerr.msg);
 		assert_true(l.spoolsize < 1024 * 1024);
 		close(fd);
 		layer_free(&l);

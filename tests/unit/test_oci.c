@@ -69,13 +69,13 @@ test_archive_digests(void **state)
 	struct oci_image img = { 0 };
 	struct archive *a;
 	struct archive_entry *e;
-	char err[256];
+	struct err err;
 
 	(void)state;
 	unlink(name);
 	unlink(lname);
 	fake_image(&img, lfd, tags, 2);
-	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
+	assert_int_equal(oci_write(&img, fd, &err), 0);
 
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
@@ -125,15 +125,16 @@ test_attach(void **state)
 	struct oci_image img = { 0 };
 	struct archive *a;
 	struct archive_entry *e;
-	char err[256], digest[65], prev[256] = "", *index = NULL;
+	struct err err;
+	char digest[65], prev[256] = "", *index = NULL;
 
 	(void)state;
 	unlink(lname);
 	fake_image(&img, lfd, tags, 1);
-	assert_int_equal(oci_write(&img, fd, err, sizeof(err)), 0);
+	assert_int_equal(oci_write(&img, fd, &err), 0);
 	close(fd);
 	assert_int_equal(oci_attach(name, ofd, "{\"sbom\":1}", 10, "application/spdx+json", "sbom.spdx.json", "sbom",
-				    digest, err, sizeof(err)), 0);
+				    digest, &err), 0);
 
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
@@ -172,8 +173,8 @@ test_attach(void **state)
 
 	/* a second SBOM under the same name is refused */
 	fd2 = open("/dev/null", O_WRONLY);
-	assert_int_equal(oci_attach(out, fd2, "x", 1, "application/spdx+json", NULL, "sbom", digest, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "already has an artifact named sbom"));
+	assert_int_equal(oci_attach(out, fd2, "x", 1, "application/spdx+json", NULL, "sbom", digest, &err), -1);
+	assert_non_null(strstr(err.msg, "already has an artifact named sbom"));
 	close(fd2);
 	unlink(name);
 	unlink(out);

@@ -58,8 +58,8 @@ lint(struct run *r, const char *repo, const char *content, struct uselint *u)
 
 	tu_write(r->dir, "package.use", content);
 	snprintf(p, sizeof(p), "%s/package.use", r->dir);
-	assert_int_equal(uselint_open(u, repo, collect, r), 0);
-	assert_int_equal(uselint_check_package_use(u, p), 0);
+	assert_int_equal(uselint_open(u, repo, collect, r, NULL), 0);
+	assert_int_equal(uselint_check_package_use(u, p, NULL), 0);
 }
 
 static void
@@ -218,6 +218,7 @@ test_directory_order_and_skips(void **state)
 {
 	struct run *r = *state;
 	struct uselint u;
+	struct err e;
 	char p[4096];
 
 	tu_write(r->dir, "package.use/b", "www-servers/nginx:stable b1\n");
@@ -228,8 +229,8 @@ test_directory_order_and_skips(void **state)
 	tu_write(r->dir, "package.use/.git/c", "www-servers/nginx:stable git\n");
 	tu_write(r->dir, "package.use/CVS/c", "www-servers/nginx:stable cvs\n");
 	snprintf(p, sizeof(p), "%s/package.use", r->dir);
-	assert_int_equal(uselint_open(&u, REPO, collect, r), 0);
-	assert_int_equal(uselint_check_package_use(&u, p), 0);
+	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
+	assert_int_equal(uselint_check_package_use(&u, p, NULL), 0);
 	assert_int_equal(u.nerrors, 3);
 	assert_non_null(strstr(r->out, "package.use/a:2: www-servers/nginx:stable: USE flag 'a2' "));
 	assert_true(strstr(r->out, "package.use/a:2:") < strstr(r->out, "package.use/a2/x:1:"));
@@ -238,10 +239,11 @@ test_directory_order_and_skips(void **state)
 
 	/* a missing path is an error with the path */
 	snprintf(p, sizeof(p), "%s/nothing", r->dir);
-	assert_int_equal(uselint_open(&u, REPO, collect, r), 0);
-	assert_int_equal(uselint_check_package_use(&u, p), -1);
+	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
+	assert_int_equal(uselint_check_package_use(&u, p, &e), -1);
 	assert_int_equal(errno, ENOENT);
-	assert_string_equal(u.failed_path, p);
+	strcat(p, ": No such file or directory");
+	assert_string_equal(e.msg, p);
 	uselint_close(&u);
 }
 
@@ -252,23 +254,23 @@ test_global_use(void **state)
 	struct uselint u;
 
 	(void)r;
-	assert_int_equal(uselint_open(&u, REPO, collect, r), 0);
+	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
 	/* use.desc and profiles/desc/ answer without reading the cache
 	 * (the real nginx_modules_http.desc has gzip, but neither ssl nor v2) */
-	assert_int_equal(uselint_check_use(&u, "-ipv6 -X -doc -examples -* nginx_modules_http_gzip"), 0);
+	assert_int_equal(uselint_check_use(&u, "-ipv6 -X -doc -examples -* nginx_modules_http_gzip", NULL), 0);
 	assert_int_equal(u.nerrors, 0);
 	assert_int_equal(u.nflags, 5);
 	assert_int_equal(u.mc.nread, 0);
 	/* a local flag: the packages profiles/use.local.desc names for it */
-	assert_int_equal(uselint_check_use(&u, "fpm"), 0);
+	assert_int_equal(uselint_check_use(&u, "fpm", NULL), 0);
 	assert_int_equal(u.nerrors, 0);
 	assert_int_equal(u.mc.nread, 3);
 	assert_int_equal(uselint_ebuilds(&u), 3);
 	/* described there, but in no IUSE: the whole cache is read, once */
-	assert_int_equal(uselint_check_use(&u, "coverage"), 0);
+	assert_int_equal(uselint_check_use(&u, "coverage", NULL), 0);
 	assert_int_equal(u.nerrors, 1);
 	assert_int_equal(u.mc.nread, 10);
-	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl"), 0);
+	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl", NULL), 0);
 	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_ebuilds(&u), 7);
 	/* entries already read for a package.use line are not counted twice */
@@ -277,7 +279,7 @@ test_global_use(void **state)
 		char p[4096];
 
 		snprintf(p, sizeof(p), "%s/pu", r->dir);
-		assert_int_equal(uselint_check_package_use(&u, p), 0);
+		assert_int_equal(uselint_check_package_use(&u, p, NULL), 0);
 	}
 	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_ebuilds(&u), 7);

@@ -202,16 +202,15 @@ test_contents_walk(void **state)
 {
 	struct fx *f = *state;
 	struct seen s = { 0 };
-	size_t line;
-	const char *why = NULL;
+	struct err why;
 
-	assert_int_equal(vdb_contents(pkg(f, "app-misc/spaces-1.0"), count_cb, &s, &line, &why), 0);
+	assert_int_equal(vdb_contents(pkg(f, "app-misc/spaces-1.0"), count_cb, &s, &why), 0);
 	assert_int_equal(s.n, 9);
 	assert_int_equal(s.types, CONTENTS_ALL);
 	assert_string_equal(s.last, "/usr/share/my docs/twelve 34 5");
 	/* no CONTENTS: no files */
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(vdb_contents(pkg(f, "dev-libs/metaonly-1.0"), count_cb, &s, &line, &why), 0);
+	assert_int_equal(vdb_contents(pkg(f, "dev-libs/metaonly-1.0"), count_cb, &s, &why), 0);
 	assert_int_equal(s.n, 0);
 }
 
@@ -220,15 +219,16 @@ test_contents_malformed(void **state)
 {
 	struct fx *f = *state;
 	struct seen s = { 0 };
-	size_t line;
-	const char *why = NULL;
+	struct err why;
+	char want[4200];
 
 	tu_write(f->root, "var/db/pkg/app-misc/tool-1.0/CONTENTS",
 		 "dir /opt\nobj /opt/tool ef343b0931126a20f133d67c2b018a3b\n");
-	assert_int_equal(vdb_contents(pkg(f, "app-misc/tool-1.0"), count_cb, &s, &line, &why), -1);
+	assert_int_equal(vdb_contents(pkg(f, "app-misc/tool-1.0"), count_cb, &s, &why), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(line, 2);
-	assert_string_equal(why, "obj line: missing or non-numeric mtime");
+	snprintf(want, sizeof(want), "%s/var/db/pkg/app-misc/tool-1.0/CONTENTS:2: obj line: missing or non-numeric mtime",
+		 f->root);
+	assert_string_equal(why.msg, want);
 	assert_int_equal(s.n, 1);
 }
 
@@ -241,9 +241,8 @@ test_nonregular_files(void **state)
 	struct fx *f = *state;
 	struct seen s = { 0 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *why = NULL;
-	size_t line;
-	char *v;
+	struct err why;
+	char *v, want[4200];
 	int sk;
 
 	alarm(20);
@@ -257,10 +256,10 @@ test_nonregular_files(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(vdb_field(pkg(f, "dev-libs/metaonly-1.0"), "LICENSE", &v), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(vdb_contents(pkg(f, "app-misc/tool-1.0"), count_cb, &s, &line, &why), -1);
+	assert_int_equal(vdb_contents(pkg(f, "app-misc/tool-1.0"), count_cb, &s, &why), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(line, 0);
-	assert_string_equal(why, "not a regular file");
+	snprintf(want, sizeof(want), "%s/var/db/pkg/app-misc/tool-1.0/CONTENTS: not a regular file", f->root);
+	assert_string_equal(why.msg, want);
 	/* a socket as SLOT */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/var/db/pkg/sys-libs/glibc-2.39-r6/USE", f->root);
 	assert_int_equal(tu_sh("rm '%s'", sa.sun_path), 0);
