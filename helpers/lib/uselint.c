@@ -58,7 +58,7 @@ local_has(struct uselint *u, const char *flag, struct err *err)
 }
 
 int
-uselint_check_use(struct uselint *u, const char *use, struct err *e)
+uselint_check_use(struct uselint *u, const char *use, const char *origin, struct err *e)
 {
 	char *buf = strdup(use), *tok, *save = NULL;
 	struct err local;
@@ -84,7 +84,7 @@ uselint_check_use(struct uselint *u, const char *use, struct err *e)
 			if (asprintf(&msg, "'%s' is not a valid USE flag", tok) < 0)
 				r = -1;
 			else
-				uselint_report(u, NULL, 0, NULL, msg);
+				uselint_report_option(u, origin, NULL, msg);
 			free(msg);
 			continue;
 		}
@@ -120,7 +120,7 @@ uselint_check_use(struct uselint *u, const char *use, struct err *e)
 			flag, u->repo_path);
 		uselint_closest_print(&c, f);
 		fclose(f);
-		uselint_report(u, NULL, 0, NULL, msg);
+		uselint_report_option(u, origin, NULL, msg);
 		free(msg);
 	}
 	free(buf);

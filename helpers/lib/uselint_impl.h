@@ -18,6 +18,7 @@ struct ebuild {
 	char *iuse;		/* split in place into flags */
 	char **flags;
 	size_t nflags;
+	char *keywords;		/* KEYWORDS, "" when none */
 };
 
 struct pkg {
@@ -63,6 +64,10 @@ struct closest {
 int uselint_push(void *vp, size_t *n, size_t *cap, size_t size, const void *item);
 /* A finding (counted in nerrors) to the caller's report callback. */
 void uselint_report(struct uselint *u, const char *file, size_t line, const char *atom, const char *msg);
+/* A finding about an option (ORIGIN), as it is or printf-style. */
+void uselint_report_option(struct uselint *u, const char *origin, const char *atom, const char *msg);
+int uselint_reportf(struct uselint *u, const char *origin, const char *atom, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The PFs of CAT (empty when the category does not exist), read once. */
 struct names *uselint_cat_pfs(struct uselint *u, const char *cat);
 /* CAT/PN with every ebuild the cache has (none: an unknown package). */
@@ -85,6 +90,16 @@ int uselint_consider(struct uselint *u, struct closest *c, const struct query *q
 void uselint_closest_free(struct closest *c);
 /* "; closest: a, b" or "; no close match" to F; empties C. */
 void uselint_closest_print(struct closest *c, FILE *f);
+
+/* ---- uselint_keywords.c ---- */
+
+/* Is EB (of P) visible by the keywords of uselint_keywords? */
+int uselint_visible(const struct uselint *u, const struct pkg *p, const struct ebuild *eb);
+/* "ATOM: no version is visible on ARCH (V is ~ARCH, ...): add ..." for the
+ * ebuilds of M that A matches, into F */
+void uselint_explain_invisible(const struct uselint *u, const struct atom *a, const char *atomstr,
+			       const struct matches *m, FILE *f);
+void uselint_keywords_free(struct uselint *u);
 
 /* ---- uselint_files.c ---- */
 
