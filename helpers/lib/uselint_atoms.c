@@ -14,28 +14,24 @@
 #include "uselint.h"
 #include "uselint_impl.h"
 
-typedef int (*word_fn)(struct uselint *u, const char *origin, const char *word, struct err *e);
-
-/* FN for each word of ATOMS */
+/* a failed atom_parse of WORD: a finding when the atom is invalid */
 static int
-each_word(struct uselint *u, const char *atoms, const char *origin, word_fn fn, struct err *e)
+report_invalid(struct uselint *u, const char *origin, const char *word, const struct err *why)
 {
-	char *buf = strdup(atoms), *save = NULL, *t;
-	struct err local;
-	int r = 0;
+	return errno == EINVAL ? uselint_reportf(u, origin, word, "%s: invalid atom: %s", word, why->msg) : -1;
+}
 
-	if (!e)
-		e = &local;
-	err_clear(e);
-	if (!buf)
-		return err_set(e, ENOMEM, "out of memory");
-	for (t = strtok_r(buf, " \t\r\n", &save); t && !r; t = strtok_r(NULL, " \t\r\n", &save)) {
-		u->natoms++;
-		r = fn(u, origin, t, e);
-	}
-	free(buf);
-	if (r && !e->msg[0])
-		err_set(e, errno, "%s:", u->repo_path);
+/* WORD, CAT/PF without an operator, as the atom =CAT/PF */
+static int
+parse_versioned(const char *word, struct atom *a, struct err *why)
+{
+	char *eq;
+	int r;
+
+	if (asprintf(&eq, "=%s", word) < 0)
+		return -1;
+	r = atom_parse(eq, a, why);
+	free(eq);
 	return r;
 }
 
@@ -108,7 +104,7 @@ report_stream(struct uselint *u, const char *origin, const char *word, FILE *f, 
 	return 0;
 }
 
-/* "WORD: no package CAT/PN in the tree (closest: ...)" */
+/* "WORD: no package CAT/PN in the tree (closest: ...)" (CAT NULL: any) */
 static int
 report_no_package(struct uselint *u, const char *origin, const char *word, const char *cat, const char *pn)
 {
@@ -123,6 +119,17 @@ report_no_package(struct uselint *u, const char *origin, const char *word, const
 	else
 		fprintf(f, "%s: no package named %s in the tree", word, pn);
 	return report_stream(u, origin, word, f, &msg, print_closest(u, cat, pn, f));
+}
+
+/* A's CAT/PN must be a package of the tree */
+static int
+check_in_tree(struct uselint *u, const char *origin, const char *word, const struct atom *a, struct err *e)
+{
+	struct pkg *p = uselint_load_pkg(u, a->cat, a->pn, e);
+
+	if (!p)
+		return -1;
+	return p->n ? 0 : report_no_package(u, origin, word, a->cat, a->pn);
 }
 
 /* ---- PACKAGES ---- */
@@ -198,11 +205,12 @@ check_package(struct uselint *u, const char *origin, const char *word, struct er
 	struct err why;
 	int r = 0, v;
 
+	u->natoms++;
 	if (strchr(word, '['))
 		return uselint_reportf(u, origin, word, "%s: a USE dependency ([...]) is not supported here; "
 				       "set the flags in package.use", word);
 	if (atom_parse(word, &a, &why))
-		return errno == EINVAL ? uselint_reportf(u, origin, word, "%s: invalid atom: %s", word, why.msg) : -1;
+		return report_invalid(u, origin, word, &why);
 	if (uselint_resolve(u, &a, &m, e)) {
 		atom_free(&a);
 		return -1;
@@ -219,7 +227,7 @@ check_package(struct uselint *u, const char *origin, const char *word, struct er
 int
 uselint_check_packages(struct uselint *u, const char *atoms, const char *origin, struct err *e)
 {
-	return each_word(u, atoms, origin, check_package, e);
+	return uselint_each_word(u, atoms, origin, check_package, e);
 }
 
 /* ---- PROVIDED ---- */
@@ -249,22 +257,14 @@ check_provided(struct uselint *u, const char *origin, const char *word, struct e
 	const char *why = not_cpv(word);
 	struct atom a;
 	struct err bad;
-	struct pkg *p;
-	char *eq;
 	int r;
 
+	u->natoms++;
 	if (why)
 		return uselint_reportf(u, origin, word, "%s: %s", word, why);
-	if (asprintf(&eq, "=%s", word) < 0)
-		return -1;
-	r = atom_parse(eq, &a, &bad);
-	free(eq);
-	if (r)
-		return errno == EINVAL ? uselint_reportf(u, origin, word, "%s: invalid atom: %s", word, bad.msg) : -1;
-	if (!(p = uselint_load_pkg(u, a.cat, a.pn, e)))
-		r = -1;
-	else if (!p->n)
-		r = report_no_package(u, origin, word, a.cat, a.pn);
+	if (parse_versioned(word, &a, &bad))
+		return report_invalid(u, origin, word, &bad);
+	r = check_in_tree(u, origin, word, &a, e);
 	atom_free(&a);
 	return r;
 }
@@ -272,7 +272,7 @@ check_provided(struct uselint *u, const char *origin, const char *word, struct e
 int
 uselint_check_provided(struct uselint *u, const char *atoms, const char *origin, struct err *e)
 {
-	return each_word(u, atoms, origin, check_provided, e);
+	return uselint_each_word(u, atoms, origin, check_provided, e);
 }
 
 /* ---- UNMERGE ---- */
@@ -302,16 +302,10 @@ static int
 unmerge_atom(const char *word, struct atom *a, struct err *why)
 {
 	const char *slash = strchr(word, '/');
-	char *eq;
-	int r;
 
 	if (strchr("<>=~", word[0]) || !slash || atom_pf_split(slash + 1) < 0)
 		return atom_parse(word, a, why);
-	if (asprintf(&eq, "=%s", word) < 0)
-		return -1;
-	r = atom_parse(eq, a, why);
-	free(eq);
-	return r;
+	return parse_versioned(word, a, why);
 }
 
 static int
@@ -319,22 +313,18 @@ check_unmerge(struct uselint *u, const char *origin, const char *word, struct er
 {
 	struct atom a;
 	struct err why;
-	struct pkg *p;
-	int r = 0;
+	int r;
 
+	u->natoms++;
 	if (!strchr(word, '/') && !strchr("<>=~!", word[0])) {	/* PN alone, as vdb takes it */
 		if ((r = pn_in_tree(u, word)) != 0)
 			return r < 0 ? -1 : 0;
 		return report_no_package(u, origin, word, NULL, word);
 	}
 	if (unmerge_atom(word, &a, &why))
-		return errno == EINVAL ? uselint_reportf(u, origin, word, "%s: invalid atom: %s", word, why.msg) : -1;
-	if (a.wildcard)
-		r = uselint_reportf(u, origin, word, "%s: UNMERGE takes no wildcards", word);
-	else if (!(p = uselint_load_pkg(u, a.cat, a.pn, e)))
-		r = -1;
-	else if (!p->n)
-		r = report_no_package(u, origin, word, a.cat, a.pn);
+		return report_invalid(u, origin, word, &why);
+	r = a.wildcard ? uselint_reportf(u, origin, word, "%s: UNMERGE takes no wildcards", word)
+		       : check_in_tree(u, origin, word, &a, e);
 	atom_free(&a);
 	return r;
 }
@@ -342,5 +332,5 @@ check_unmerge(struct uselint *u, const char *origin, const char *word, struct er
 int
 uselint_check_unmerge(struct uselint *u, const char *atoms, const char *origin, struct err *e)
 {
-	return each_word(u, atoms, origin, check_unmerge, e);
+	return uselint_each_word(u, atoms, origin, check_unmerge, e);
 }

@@ -112,4 +112,9 @@ typedef int (*uselint_line_fn)(struct uselint *u, const char *file, size_t linen
  * _recursive_file_list). A file that cannot be read: -1, E "PATH: why". */
 int uselint_read_lines(struct uselint *u, const char *path, uselint_line_fn fn, void *arg, struct err *e);
 
+/* FN for each word of WORDS (an option: USE, PACKAGES, ...) from ORIGIN;
+ * 0, or -1 (errno, E: "REPO: why" when FN left it empty). */
+typedef int (*uselint_word_fn)(struct uselint *u, const char *origin, const char *word, struct err *e);
+int uselint_each_word(struct uselint *u, const char *words, const char *origin, uselint_word_fn fn, struct err *e);
+
 #endif
