@@ -18,7 +18,7 @@ LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 # the static tools must not pull in mkimage's libraries
 VDB_LIB := atom contents err hex path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := err path strset copy
-USELINT_LIB := atom err md5cache path strset uselint uselint_closest uselint_files uselint_repo
+USELINT_LIB := atom err md5cache path strset uselint uselint_atoms uselint_closest uselint_files uselint_keywords uselint_repo
 TOOLS := vdb copyfiles uselint mkimage sbom
 STATIC_TOOLS := vdb copyfiles uselint
 

@@ -57,76 +57,75 @@ local_has(struct uselint *u, const char *flag, struct err *err)
 	return found;
 }
 
-int
-uselint_check_use(struct uselint *u, const char *use, struct err *e)
+/* 1 if FLAG is global, or in the IUSE of some ebuild (first those
+ * profiles/use.local.desc names for it, then every one), 0 if not, -1 */
+static int
+known_flag(struct uselint *u, const char *flag, struct err *e)
 {
-	char *buf = strdup(use), *tok, *save = NULL;
-	struct err local;
+	int k;
+
+	if (strset_has(&u->global, flag))
+		return 1;
+	/* not a global flag: is it some ebuild's local one? */
+	if ((k = local_has(u, flag, e)))
+		return k;
+	if (uselint_load_all_iuse(u))
+		return -1;
+	return strset_has(&u->all_iuse, flag);
+}
+
+/* "USE flag 'X' is neither in profiles/use.desc nor ...; closest: ..." */
+static int
+report_unknown_flag(struct uselint *u, const char *origin, const char *flag)
+{
+	struct query q = { flag, NULL, NULL };
+	struct closest c;
+	char *msg = NULL;
+	size_t len;
+	FILE *f;
 	int r = 0;
 
-	if (!e)
-		e = &local;
-	err_clear(e);
-	if (!buf)
+	uselint_closest_init(u, &c, &q);
+	for (size_t i = 0; i < u->global.cap && !r; i++)
+		if (u->global.keys[i])
+			r = uselint_consider(u, &c, &q, u->global.keys[i]);
+	for (size_t i = 0; i < u->all_iuse.cap && !r; i++)
+		if (u->all_iuse.keys[i])
+			r = uselint_consider(u, &c, &q, u->all_iuse.keys[i]);
+	if (r || !(f = open_memstream(&msg, &len))) {
+		uselint_closest_free(&c);
 		return -1;
-	for (tok = strtok_r(buf, " \t\r\n", &save); tok && !r; tok = strtok_r(NULL, " \t\r\n", &save)) {
-		const char *flag = *tok == '-' ? tok + 1 : tok;
-		struct query q = { flag, NULL, NULL };
-		struct closest c;
-		char *msg = NULL;
-		size_t len;
-		FILE *f;
-		int k;
-
-		if (!strcmp(tok, "-*"))
-			continue;
-		if (!valid_flag(flag)) {
-			if (asprintf(&msg, "'%s' is not a valid USE flag", tok) < 0)
-				r = -1;
-			else
-				uselint_report(u, NULL, 0, NULL, msg);
-			free(msg);
-			continue;
-		}
-		u->nflags++;
-		if (strset_has(&u->global, flag))
-			continue;
-		/* not a global flag: is it some ebuild's local one? */
-		if ((k = local_has(u, flag, e)) < 0) {
-			r = -1;
-			break;
-		}
-		if (k)
-			continue;
-		if (uselint_load_all_iuse(u)) {
-			r = -1;
-			break;
-		}
-		if (strset_has(&u->all_iuse, flag))
-			continue;
-		uselint_closest_init(u, &c, &q);
-		for (size_t i = 0; i < u->global.cap && !r; i++)
-			if (u->global.keys[i])
-				r = uselint_consider(u, &c, &q, u->global.keys[i]);
-		for (size_t i = 0; i < u->all_iuse.cap && !r; i++)
-			if (u->all_iuse.keys[i])
-				r = uselint_consider(u, &c, &q, u->all_iuse.keys[i]);
-		if (r || !(f = open_memstream(&msg, &len))) {
-			uselint_closest_free(&c);
-			r = -1;
-			break;
-		}
-		fprintf(f, "USE flag '%s' is neither in profiles/use.desc nor in the IUSE of any ebuild in %s",
-			flag, u->repo_path);
-		uselint_closest_print(&c, f);
-		fclose(f);
-		uselint_report(u, NULL, 0, NULL, msg);
-		free(msg);
 	}
-	free(buf);
-	if (r && !e->msg[0])
-		err_set(e, errno, "%s:", u->repo_path);
-	return r;
+	fprintf(f, "USE flag '%s' is neither in profiles/use.desc nor in the IUSE of any ebuild in %s",
+		flag, u->repo_path);
+	uselint_closest_print(&c, f);
+	fclose(f);
+	uselint_report_option(u, origin, NULL, msg);
+	free(msg);
+	return 0;
+}
+
+/* one token of the global USE */
+static int
+check_use_flag(struct uselint *u, const char *origin, const char *tok, struct err *e)
+{
+	const char *flag = *tok == '-' ? tok + 1 : tok;
+	int k;
+
+	if (!strcmp(tok, "-*"))
+		return 0;
+	if (!valid_flag(flag))
+		return uselint_reportf(u, origin, NULL, "'%s' is not a valid USE flag", tok);
+	u->nflags++;
+	if ((k = known_flag(u, flag, e)))
+		return k < 0 ? -1 : 0;
+	return report_unknown_flag(u, origin, flag);
+}
+
+int
+uselint_check_use(struct uselint *u, const char *use, const char *origin, struct err *e)
+{
+	return uselint_each_word(u, use, origin, check_use_flag, e);
 }
 
 /* ---- package.use ---- */

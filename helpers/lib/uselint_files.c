@@ -1,5 +1,5 @@
-/* uselint_files: package.use and package.accept_keywords as Portage reads
- * them (lib/portage/util/__init__.py: grabdict_package over
+/* uselint_files: the words of an option (USE, PACKAGES...), and
+ * package.use and package.accept_keywords as Portage reads them (lib/portage/util/__init__.py: grabdict_package over
  * _recursive_file_list): a file or a directory of files, sorted, without
  * hidden names, `*~` and CVS; '#' starts a comment; words split on
  * whitespace. */
@@ -128,4 +128,24 @@ int
 uselint_read_lines(struct uselint *u, const char *path, uselint_line_fn fn, void *arg, struct err *e)
 {
 	return walk(u, path, 1, fn, arg, e);
+}
+
+int
+uselint_each_word(struct uselint *u, const char *words, const char *origin, uselint_word_fn fn, struct err *e)
+{
+	char *buf = strdup(words), *save = NULL, *t;
+	struct err local;
+	int r = 0;
+
+	if (!e)
+		e = &local;
+	err_clear(e);
+	if (!buf)
+		return err_set(e, ENOMEM, "out of memory");
+	for (t = strtok_r(buf, " \t\r\n", &save); t && !r; t = strtok_r(NULL, " \t\r\n", &save))
+		r = fn(u, origin, t, e);
+	free(buf);
+	if (r && !e->msg[0])
+		err_set(e, errno, "%s:", u->repo_path);
+	return r;
 }

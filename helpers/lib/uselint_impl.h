@@ -18,6 +18,7 @@ struct ebuild {
 	char *iuse;		/* split in place into flags */
 	char **flags;
 	size_t nflags;
+	char *keywords;		/* KEYWORDS, "" when none */
 };
 
 struct pkg {
@@ -63,6 +64,10 @@ struct closest {
 int uselint_push(void *vp, size_t *n, size_t *cap, size_t size, const void *item);
 /* A finding (counted in nerrors) to the caller's report callback. */
 void uselint_report(struct uselint *u, const char *file, size_t line, const char *atom, const char *msg);
+/* A finding about an option (ORIGIN), as it is or printf-style. */
+void uselint_report_option(struct uselint *u, const char *origin, const char *atom, const char *msg);
+int uselint_reportf(struct uselint *u, const char *origin, const char *atom, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The PFs of CAT (empty when the category does not exist), read once. */
 struct names *uselint_cat_pfs(struct uselint *u, const char *cat);
 /* CAT/PN with every ebuild the cache has (none: an unknown package). */
@@ -86,6 +91,16 @@ void uselint_closest_free(struct closest *c);
 /* "; closest: a, b" or "; no close match" to F; empties C. */
 void uselint_closest_print(struct closest *c, FILE *f);
 
+/* ---- uselint_keywords.c ---- */
+
+/* Is EB (of P) visible by the keywords of uselint_keywords? */
+int uselint_visible(const struct uselint *u, const struct pkg *p, const struct ebuild *eb);
+/* "ATOM: no version is visible on ARCH (V is ~ARCH, ...): add ..." for the
+ * ebuilds of M that A matches, into F */
+void uselint_explain_invisible(const struct uselint *u, const struct atom *a, const char *atomstr,
+			       const struct matches *m, FILE *f);
+void uselint_keywords_free(struct uselint *u);
+
 /* ---- uselint_files.c ---- */
 
 /* One line of a package.* file: its words (after the atom, up to a '#'),
@@ -96,5 +111,10 @@ typedef int (*uselint_line_fn)(struct uselint *u, const char *file, size_t linen
  * sorted order without hidden files and `*~` (Portage's grabdict_package,
  * _recursive_file_list). A file that cannot be read: -1, E "PATH: why". */
 int uselint_read_lines(struct uselint *u, const char *path, uselint_line_fn fn, void *arg, struct err *e);
+
+/* FN for each word of WORDS (an option: USE, PACKAGES, ...) from ORIGIN;
+ * 0, or -1 (errno, E: "REPO: why" when FN left it empty). */
+typedef int (*uselint_word_fn)(struct uselint *u, const char *origin, const char *word, struct err *e);
+int uselint_each_word(struct uselint *u, const char *words, const char *origin, uselint_word_fn fn, struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +40,36 @@ uselint_push(void *vp, size_t *n, size_t *cap, size_t size, const void *item)
 void
 uselint_report(struct uselint *u, const char *file, size_t line, const char *atom, const char *msg)
 {
-	struct uselint_diag d = { file, line, atom, msg };
+	struct uselint_diag d = { file, line, atom, msg, NULL };
 
 	u->nerrors++;
 	u->report(&d, u->arg);
+}
+
+void
+uselint_report_option(struct uselint *u, const char *origin, const char *atom, const char *msg)
+{
+	struct uselint_diag d = { NULL, 0, atom, msg, origin };
+
+	u->nerrors++;
+	u->report(&d, u->arg);
+}
+
+int
+uselint_reportf(struct uselint *u, const char *origin, const char *atom, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -1;
+	uselint_report_option(u, origin, atom, msg);
+	free(msg);
+	return 0;
 }
 
 static void
@@ -91,6 +118,7 @@ free_pkg(struct pkg *p)
 		free(p->eb[i].slot);
 		free(p->eb[i].iuse);
 		free(p->eb[i].flags);
+		free(p->eb[i].keywords);
 	}
 	free(p->eb);
 	free(p->cat);
@@ -103,7 +131,7 @@ load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, st
 	    struct err *err)
 {
 	struct md5cache_entry e;
-	const char *slot, *iuse;
+	const char *slot, *iuse, *kw;
 
 	memset(eb, 0, sizeof(*eb));
 	if (md5cache_read(&u->mc, cat, pf, &e)) {
@@ -114,15 +142,18 @@ load_ebuild(struct uselint *u, const char *cat, const char *pf, size_t pnlen, st
 	}
 	slot = md5cache_get(&e, "SLOT");
 	iuse = md5cache_get(&e, "IUSE");
+	kw = md5cache_get(&e, "KEYWORDS");
 	eb->pf = strdup(pf);
 	eb->slot = strdup(slot ? slot : "0");
 	eb->iuse = strdup(iuse ? iuse : "");
+	eb->keywords = strdup(kw ? kw : "");
 	md5cache_entry_free(&e);
-	if (!eb->pf || !eb->slot || !eb->iuse ||
+	if (!eb->pf || !eb->slot || !eb->iuse || !eb->keywords ||
 	    md5cache_iuse_split(eb->iuse, &eb->flags, &eb->nflags)) {
 		free(eb->pf);
 		free(eb->slot);
 		free(eb->iuse);
+		free(eb->keywords);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -157,7 +188,7 @@ uselint_load_pkg(struct uselint *u, const char *cat, const char *pn, struct err 
 		if (load_ebuild(u, cat, nm->v[i], l, &eb, err))
 			goto fail;
 		if (uselint_push(&p->eb, &p->n, &cap, sizeof(eb), &eb)) {
-			free(eb.pf), free(eb.slot), free(eb.iuse), free(eb.flags);
+			free(eb.pf), free(eb.slot), free(eb.iuse), free(eb.flags), free(eb.keywords);
 			goto fail;
 		}
 	}
@@ -290,6 +321,7 @@ uselint_close(struct uselint *u)
 	strset_free(&u->local);
 	strset_free(&u->global);
 	strset_free(&u->all_iuse);
+	uselint_keywords_free(u);
 	md5cache_free_names(u->cats, u->ncats);
 	md5cache_close(&u->mc);
 	free(u->repo_path);

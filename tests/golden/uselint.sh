@@ -50,4 +50,35 @@ for img in php nginx; do
 		--use "$(mkvar "${V}_USE")" --use-origin "images/$img/Makefile: ${V}_USE" \
 		--as "$TOP/images/$img/portage=images/$img/portage" --as "recipe-$img/atoms=images/$img/Makefile"
 done
+
+# The shipped recipes' atoms as uselint --packages/--provided/--unmerge
+# check them (the framework's command line): every atom matches the
+# tree, and a version of each package is visible by KEYWORDS on amd64 and
+# arm64 with the image's package.accept_keywords.
+for img in php nginx; do
+	V=$(echo "$img" | tr a-z A-Z)
+	akw=()
+	[ ! -e "$TOP/images/$img/portage/package.accept_keywords" ] ||
+		akw=(--accept-keywords "$TOP/images/$img/portage/package.accept_keywords")
+	for arch in amd64 arm64; do
+		golden "uselint-atoms-$img-$arch" $U --repo "$TOP/tests/fixtures/gentoo-repo" \
+			--packages "$(mkvar "${V}_PACKAGES")" --packages-origin "images/$img/Makefile: ${V}_PACKAGES" \
+			--provided "$(mkvar "${V}_PROVIDED")" --provided-origin "images/$img/Makefile: ${V}_PROVIDED" \
+			--unmerge "$(mkvar "${V}_UNMERGE")" --unmerge-origin "images/$img/Makefile: ${V}_UNMERGE" \
+			--arch "$arch" "${akw[@]}" --as "$TOP/images/$img/portage=images/$img/portage"
+	done
+done
+# without its package.accept_keywords, php has no visible version: what to add
+golden uselint-keywords-unaccepted $U --repo "$TOP/tests/fixtures/gentoo-repo" \
+	--packages "dev-lang/php:8.4 www-servers/nginx sys-devel/gcc:15" --packages-origin "images/php/Makefile: PHP_PACKAGES" \
+	--arch amd64 --as /etc/portage=images/php/portage
+# no keyword for the arch at all: only "**" accepts it
+golden uselint-keywords-unkeyworded $U --repo "$TOP/tests/fixtures/gentoo-repo" --arch m68k \
+	--packages "dev-lang/php:8.4" --keywords "m68k ~m68k"
+golden uselint-atoms-errors $U --repo "$TOP/tests/fixtures/gentoo-repo" \
+	--packages "dev-lang/phpp:8.4 dev-lang/php[fpm] www-servers/nginx:mainline dev-lang/php-8.4.21" \
+	--packages-origin "images/php/Makefile: PHP_PACKAGES" \
+	--provided "=virtual/mta-1-r2 virtual/mta virtual/mtaa-1-r2 virtual/mta-2 app-eselect/eselect-php:0" \
+	--unmerge "app-shells/bassh app-shells/bash-5.3_p3 bassh <sys-devel/gcc-16"
+golden uselint-usage-keywords $U --packages dev-lang/php --accept-keywords x
 golden_summary

@@ -26,7 +26,7 @@ collect(const struct uselint_diag *d, void *arg)
 	if (file)
 		snprintf(r->out + l, sizeof(r->out) - l, "%s:%zu: %s: %s\n", file, d->line, d->atom, d->msg);
 	else
-		snprintf(r->out + l, sizeof(r->out) - l, "USE: %s\n", d->msg);
+		snprintf(r->out + l, sizeof(r->out) - l, "%s: %s\n", d->origin, d->msg);
 	r->n++;
 }
 
@@ -257,20 +257,20 @@ test_global_use(void **state)
 	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
 	/* use.desc and profiles/desc/ answer without reading the cache
 	 * (the real nginx_modules_http.desc has gzip, but neither ssl nor v2) */
-	assert_int_equal(uselint_check_use(&u, "-ipv6 -X -doc -examples -* nginx_modules_http_gzip", NULL), 0);
+	assert_int_equal(uselint_check_use(&u, "-ipv6 -X -doc -examples -* nginx_modules_http_gzip", "USE", NULL), 0);
 	assert_int_equal(u.nerrors, 0);
 	assert_int_equal(u.nflags, 5);
 	assert_int_equal(u.mc.nread, 0);
 	/* a local flag: the packages profiles/use.local.desc names for it */
-	assert_int_equal(uselint_check_use(&u, "fpm", NULL), 0);
+	assert_int_equal(uselint_check_use(&u, "fpm", "USE", NULL), 0);
 	assert_int_equal(u.nerrors, 0);
 	assert_int_equal(u.mc.nread, 3);
 	assert_int_equal(uselint_ebuilds(&u), 3);
 	/* described there, but in no IUSE: the whole cache is read, once */
-	assert_int_equal(uselint_check_use(&u, "coverage", NULL), 0);
+	assert_int_equal(uselint_check_use(&u, "coverage", "USE", NULL), 0);
 	assert_int_equal(u.nerrors, 1);
 	assert_int_equal(u.mc.nread, 10);
-	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl", NULL), 0);
+	assert_int_equal(uselint_check_use(&u, "ipv5 intll +ssl", "USE", NULL), 0);
 	assert_int_equal(u.mc.nread, 10);
 	assert_int_equal(uselint_ebuilds(&u), 7);
 	/* entries already read for a package.use line are not counted twice */
@@ -291,6 +291,133 @@ test_global_use(void **state)
 		"USE: USE flag 'intll' is neither in profiles/use.desc nor in the IUSE of any ebuild in " REPO
 		"; closest: intl\n"
 		"USE: '+ssl' is not a valid USE flag\n");
+	uselint_close(&u);
+}
+
+/* PACKAGES, PROVIDED and UNMERGE against the tree: what matches nothing
+ * is named with the closest packages */
+static void
+test_atoms(void **state)
+{
+	struct run *r = *state;
+	struct uselint u;
+
+	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
+	assert_int_equal(uselint_check_packages(&u, "dev-lang/php:8.4 >=www-servers/nginx-1.28 www-servers/nginx-unit::gentoo "
+						"dev-lang/phpp:8.4 dev-lang/php:8.9 www-servers/nginx[ssl] www-server/nginx "
+						"www-servers/nginx-1.28.0 www-servers/nginx::overlay", "P", NULL), 0);
+	assert_int_equal(uselint_check_provided(&u, "dev-lang/php-8.4.99 =dev-lang/php-8.4.21 dev-lang/php "
+						"dev-lang/php:8.4 www-servers/ngix-1.0 nginx-1.0", "V", NULL), 0);
+	assert_int_equal(uselint_check_unmerge(&u, "www-servers/nginx-unit dev-lang/php-8.3.31 <dev-lang/php-9 nginx "
+					       "www-servers/ngin ngin dev-lang/*", "U", NULL), 0);
+	assert_int_equal(u.natoms, 9 + 6 + 7);
+	assert_string_equal(r->out,
+		"P: dev-lang/phpp:8.4 matches no ebuild in the tree (closest: dev-lang/php)\n"
+		"P: dev-lang/php:8.9 matches no ebuild in the tree (dev-lang/php has 8.3.31 in slot 8.3, "
+		"8.4.21 in slot 8.4, 8.5.6 in slot 8.5)\n"
+		"P: www-servers/nginx[ssl]: a USE dependency ([...]) is not supported here; set the flags in package.use\n"
+		"P: www-server/nginx matches no ebuild in the tree (closest: www-servers/nginx)\n"
+		"P: www-servers/nginx-1.28.0: invalid atom: a version needs an operator (=, >=, <=, >, <, ~)\n"
+		"P: www-servers/nginx::overlay matches no ebuild in the tree (www-servers/nginx has 1.26.3 in slot 0, "
+		"1.28.0 in slot stable/1.28.0, 1.29.0 in slot mainline/1.29.0; the repository is 'gentoo', not 'overlay')\n"
+		"V: =dev-lang/php-8.4.21: package.provided takes CAT/PN-VERSION, without an operator\n"
+		"V: dev-lang/php: package.provided takes CAT/PN-VERSION: the version is missing\n"
+		"V: dev-lang/php:8.4: package.provided takes CAT/PN-VERSION, without a slot or repository\n"
+		"V: www-servers/ngix-1.0: no package www-servers/ngix in the tree (closest: www-servers/nginx)\n"
+		"V: nginx-1.0: package.provided takes CAT/PN-VERSION: not CATEGORY/PACKAGE\n"
+		"U: www-servers/ngin: no package www-servers/ngin in the tree (closest: www-servers/nginx)\n"
+		"U: ngin: no package named ngin in the tree (closest: www-servers/nginx)\n"
+		"U: dev-lang/*: UNMERGE takes no wildcards\n");
+	assert_int_equal(u.nerrors, 14);
+	uselint_close(&u);
+}
+
+/* Portage's KeywordsManager rules, on the real KEYWORDS of the fixture:
+ * php 8.3.31 "ppc" (stable) and "~amd64", 8.4/8.5 "~amd64"; nginx
+ * "~amd64"; nginx-unit "amd64" */
+static void
+test_keywords(void **state)
+{
+	static const struct {
+		const char *arch, *accept, *akw, *atoms, *out;
+	} cases[] = {
+		/* nothing stable on amd64: the version and what line to add */
+		{ "amd64", NULL, NULL, "dev-lang/php:8.4 www-servers/nginx-unit",
+		  "P: dev-lang/php:8.4: no version is visible on amd64 (8.4.21 is ~amd64): "
+		  "add \"dev-lang/php:8.4 ~amd64\" to AKW\n" },
+		/* a line without tokens accepts ~ARCH */
+		{ "amd64", NULL, "dev-lang/php\n", "dev-lang/php:8.4 dev-lang/php", "" },
+		/* a line for another slot does not, nor one for another arch
+		 * (though ~arm64 would do: 8.5.6 has it, and Portage accepts a
+		 * keyword the ebuild has, whatever the arch) */
+		{ "amd64", NULL, "dev-lang/php:8.3\n=dev-lang/php-8.5.6 ~m68k\n", "dev-lang/php:8.4 dev-lang/php:8.3 dev-lang/php:8.5",
+		  "P: dev-lang/php:8.4: no version is visible on amd64 (8.4.21 is ~amd64): "
+		  "add \"dev-lang/php:8.4 ~amd64\" to AKW\n"
+		  "P: dev-lang/php:8.5: no version is visible on amd64 (8.5.6 is ~amd64): "
+		  "add \"dev-lang/php:8.5 ~amd64\" to AKW\n" },
+		/* the global ACCEPT_KEYWORDS, "~*", "**", "-*" stacked away */
+		{ "amd64", "amd64 ~amd64", NULL, "dev-lang/php www-servers/nginx-unit", "" },
+		{ "amd64", NULL, "www-servers/* ~*\n", "www-servers/nginx", "" },
+		{ "amd64", NULL, "www-servers/nginx **\n", "www-servers/nginx", "" },
+		{ "amd64", NULL, "www-servers/nginx ~amd64 -*\n", "www-servers/nginx",
+		  "P: www-servers/nginx: no version is visible on amd64 (1.26.3 is ~amd64, 1.28.0 is ~amd64, "
+		  "1.29.0 is ~amd64): add \"www-servers/nginx ~amd64\" to AKW\n" },
+		/* ~amd64 alone does not accept a stable-only ebuild (Portage: it
+		 * is not in the accepted groups, and there is no "*") */
+		{ "amd64", "~amd64", NULL, "www-servers/nginx-unit",
+		  "P: www-servers/nginx-unit: no version is visible on amd64 (1.34.2 is amd64): "
+		  "add \"www-servers/nginx-unit amd64\" to AKW\n" },
+		/* ppc: 8.3 is stable there; an arch with no keyword needs ** */
+		{ "ppc", NULL, NULL, "dev-lang/php:8.3 dev-lang/php", "" },
+		{ "m68k", NULL, NULL, "dev-lang/php:8.3",
+		  "P: dev-lang/php:8.3: no version is visible on m68k (8.3.31 is not keyworded for m68k): "
+		  "add \"dev-lang/php:8.3 **\" to AKW\n" },
+	};
+	struct run *r = *state;
+	char akw[4096];
+
+	snprintf(akw, sizeof(akw), "%s/package.accept_keywords", r->dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct uselint u;
+
+		r->out[0] = '\0';
+		if (cases[i].akw)
+			tu_write(r->dir, "package.accept_keywords/a", cases[i].akw);
+		assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
+		assert_int_equal(uselint_keywords(&u, cases[i].arch, cases[i].accept, cases[i].akw ? akw : NULL,
+						  "AKW", NULL), 0);
+		assert_int_equal(uselint_check_packages(&u, cases[i].atoms, "P", NULL), 0);
+		if (strcmp(r->out, cases[i].out))
+			fail_msg("case %zu: '%s'", i, r->out);
+		uselint_close(&u);
+		tu_sh("rm -rf '%s'", akw);
+	}
+}
+
+/* an invalid atom in package.accept_keywords is a finding with its line;
+ * a missing file a failure */
+static void
+test_accept_keywords_file(void **state)
+{
+	struct run *r = *state;
+	struct uselint u;
+	struct err e;
+	char p[4096];
+
+	tu_write(r->dir, "akw", "# comment\ndev-lang/php-8.4 ~amd64\ndev-lang/php\n");
+	snprintf(p, sizeof(p), "%s/akw", r->dir);
+	assert_int_equal(uselint_open(&u, REPO, collect, r, NULL), 0);
+	assert_int_equal(uselint_keywords(&u, "amd64", NULL, p, NULL, &e), 0);
+	assert_string_equal(r->out, "akw:2: dev-lang/php-8.4: invalid atom: a version needs an operator "
+				    "(=, >=, <=, >, <, ~)\n");
+	assert_int_equal(uselint_check_packages(&u, "dev-lang/php:8.4", "P", NULL), 0);
+	assert_int_equal(u.nerrors, 1);
+	snprintf(p, sizeof(p), "%s/nothing", r->dir);
+	assert_int_equal(uselint_keywords(&u, "amd64", NULL, p, NULL, &e), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(e.msg, "/nothing: No such file or directory"));
+	assert_int_equal(uselint_keywords(&u, "~amd64", NULL, NULL, NULL, &e), -1);
+	assert_string_equal(e.msg, "--arch ~amd64: not a keyword (amd64, arm64, ...)");
 	uselint_close(&u);
 }
 
@@ -317,6 +444,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_atoms_that_match_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_order_and_skips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atoms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keywords, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_keywords_file, setup, teardown),
 		cmocka_unit_test(test_distance),
 	};
 
