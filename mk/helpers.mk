@@ -14,12 +14,17 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 MKIMAGE_PKGS := libarchive zlib libzstd libcrypto yaml-0.1 jansson
 MKIMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(MKIMAGE_PKGS)) -lpthread
 
+# engine's: libcurl (HTTP over a unix socket, TCP, TLS) and jansson
+ENGINE_PKGS := libcurl jansson
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS))
+
 LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 # the static tools must not pull in mkimage's libraries
 VDB_LIB := atom contents path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := path strset copy
 USELINT_LIB := atom md5cache path strset uselint
-TOOLS := vdb copyfiles uselint mkimage sbom
+ENGINE_LIB := err dhost dstream dload dssh dapi dctr dimg path
+TOOLS := vdb copyfiles uselint mkimage sbom engine
 STATIC_TOOLS := vdb copyfiles uselint
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
@@ -27,7 +32,8 @@ vdb_deps = $(VDB_LIB)
 vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev)
 copyfiles_deps = $(COPY_LIB)
 uselint_deps = $(USELINT_LIB)
-mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
+engine_deps = $(ENGINE_LIB)
+mkimage_deps = $(filter-out $(ENGINE_LIB),$(patsubst helpers/lib/%.c,%,$(LIB_SRCS))) path
 sbom_deps = $(mkimage_deps)
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
@@ -53,6 +59,7 @@ endef
 $(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
 $(foreach t,mkimage sbom,$(eval $(call link-tool,$(O)/bin,$(t),$$(MKIMAGE_LIBS))))
+$(eval $(call link-tool,$(O)/bin,engine,$$(ENGINE_LIBS)))
 
 helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers
