@@ -96,6 +96,7 @@ struct stage {
 	long progress;
 	char name[64], id[65], image[80];
 	int kept;
+	unsigned long long logged;	/* bytes of output had */
 	/* progress */
 	struct dline line;
 	time_t start, last;
@@ -229,6 +230,7 @@ output(int stream, const char *data, size_t len, void *arg)
 	struct stage *s = arg;
 
 	(void)stream;
+	s->logged += len;
 	dline_feed(&s->line, data, len);
 	if (s->log_fd >= 0 && path_write_all(s->log_fd, data, len))
 		return -1;
@@ -283,10 +285,13 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
 	if (dctr_start(d, s->id, e))
 		return fail(d, s, "cannot start: %s", e->msg);
-	if (dctr_logs(d, s->id, output, s, e))
+	if (dctr_logs(d, s->id, 1, 0, output, s, e))
 		return fail(d, s, "its output: %s", e->msg);
 	if (dctr_wait(d, s->id, &status, e))
 		return fail(d, s, "waiting for it: %s", e->msg);
+	/* what the engine logged after the follow ended */
+	if (dctr_logs(d, s->id, 0, s->logged, output, s, e))
+		return fail(d, s, "its output: %s", e->msg);
 	if (status)
 		return fail(d, s, "exit status %d", status);
 	return 0;

@@ -384,6 +384,7 @@ static long
 failed(struct dapi *d, const struct dapi_req *r, CURLcode rc, struct err *e)
 {
 	char at[512];
+	long os_errno = 0;
 
 	if (d->interrupted)
 		return err_set(e, EINTR, "interrupted");
@@ -396,6 +397,9 @@ failed(struct dapi *d, const struct dapi_req *r, CURLcode rc, struct err *e)
 	where(d, at, sizeof(at));
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &os_errno);
+		return err_set(e, ECONNREFUSED, "cannot connect to the engine at %s: %s", at,
+			       os_errno ? strerror(os_errno) : curl_easy_strerror(rc));
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return err_set(e, ECONNREFUSED, "cannot connect to the engine at %s: %s", at,
 			       d->curl_msg[0] ? d->curl_msg : curl_easy_strerror(rc));

@@ -168,25 +168,39 @@ struct demux {
 	struct dstream s;
 	dstream_fn fn;
 	void *arg;
+	unsigned long long at, from;	/* payload bytes seen, bytes to skip */
 };
+
+static int
+deliver(int stream, const char *data, size_t len, void *arg)
+{
+	struct demux *m = arg;
+	unsigned long long skip = m->at < m->from ? m->from - m->at : 0;
+
+	m->at += len;
+	if (skip >= len)
+		return 0;
+	return m->fn(stream, data + skip, len - skip, m->arg);
+}
 
 static int
 demux(const char *data, size_t len, void *arg, struct err *e)
 {
 	struct demux *m = arg;
 
-	return dstream_feed(&m->s, data, len, m->fn, m->arg, e);
+	return dstream_feed(&m->s, data, len, deliver, m, e);
 }
 
 int
-dctr_logs(struct dapi *d, const char *id, dstream_fn fn, void *arg, struct err *e)
+dctr_logs(struct dapi *d, const char *id, int follow, unsigned long long from, dstream_fn fn, void *arg,
+	  struct err *e)
 {
 	char path[160];
-	struct demux m = { .fn = fn, .arg = arg };
+	struct demux m = { .fn = fn, .arg = arg, .from = from };
 	struct dapi_req r = { .method = "GET", .path = path, .sink = demux, .sink_arg = &m };
 
 	dstream_init(&m.s);
-	snprintf(path, sizeof(path), "/containers/%s/logs?follow=1&stdout=1&stderr=1", id);
+	snprintf(path, sizeof(path), "/containers/%s/logs?follow=%d&stdout=1&stderr=1", id, !!follow);
 	if (expect(dapi_do(d, &r, NULL, e), 0))
 		return -1;
 	return dstream_end(&m.s, e);

@@ -38,9 +38,13 @@ int dctr_create(struct dapi *d, const struct dctr_spec *s, char id[65], struct e
 /* Upload a tar read from FD (to its end) into the container at DIR. */
 int dctr_upload(struct dapi *d, const char *id, const char *dir, int fd, struct err *e);
 int dctr_start(struct dapi *d, const char *id, struct err *e);
-/* Follow the container's stdout and stderr until it stops, each piece to
- * FN as dstream delivers it. */
-int dctr_logs(struct dapi *d, const char *id, dstream_fn fn, void *arg, struct err *e);
+/* The container's stdout and stderr as the engine logged them, in order,
+ * each piece to FN as dstream delivers it, but for the first FROM bytes;
+ * with FOLLOW, as they come, until the container stops. (docker 20.10's
+ * json-file may end a follow before the last piece written at the exit is
+ * in: read again without FOLLOW from what the follow gave.) */
+int dctr_logs(struct dapi *d, const char *id, int follow, unsigned long long from, dstream_fn fn, void *arg,
+	      struct err *e);
 /* Wait until it is not running; its exit status into *STATUS. */
 int dctr_wait(struct dapi *d, const char *id, int *status, struct err *e);
 /* Commit it as REF (REPO[:TAG]); the new image's ID into IMAGE. */
