@@ -25,6 +25,7 @@ struct dapi {
 	void (*tick)(void *);
 	void *tick_arg;
 	struct dssh ssh[MAX_SSH];
+	char ssh_name[64];		/* the abstract socket ssh waits on */
 	struct err dial_err;
 	int dial_errno;
 	/* the request in flight */
@@ -134,7 +135,7 @@ on_open_ssh(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 	for (int i = 0; i < MAX_SSH; i++) {
 		if (d->ssh[i].pid)
 			continue;
-		if (dssh_dial(&d->host, &d->ssh[i], &d->dial_err) == 0)
+		if (dssh_dial(&d->host, d->ssh_name, &d->ssh[i], &d->dial_err) == 0)
 			return d->ssh[i].fd;
 		d->dial_errno = errno;
 		return CURL_SOCKET_BAD;
@@ -142,13 +143,6 @@ on_open_ssh(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 	d->dial_errno = EMFILE;
 	err_set(&d->dial_err, EMFILE, "more than %d ssh connections", MAX_SSH);
 	return CURL_SOCKET_BAD;
-}
-
-static int
-on_sockopt_ssh(void *arg, curl_socket_t fd, curlsocktype purpose)
-{
-	(void)arg, (void)fd, (void)purpose;
-	return CURL_SOCKOPT_ALREADY_CONNECTED;
 }
 
 static int
@@ -195,13 +189,14 @@ set_transport(struct dapi *d)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 		break;
-	case DHOST_SSH:
-		curl_easy_setopt(c, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
+	case DHOST_SSH:	/* a socket dssh_dial made, connected by curl (dssh.h) */
+		curl_easy_setopt(c, CURLOPT_ABSTRACT_UNIX_SOCKET, d->ssh_name);
 		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_ssh);
 		curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, d);
-		curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_sockopt_ssh);
-		curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, d);
 		curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close_ssh);
+		/* curl 7.88 opens a new connection for each request anyway
+		 * (without closing the old one): close it, so ssh ends */
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 		curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, d);
 		break;
 	}
@@ -219,6 +214,7 @@ dapi_open(const struct dhost *h, struct err *e)
 	d->host = *h;
 	for (int i = 0; i < MAX_SSH; i++)
 		d->ssh[i].fd = -1;
+	snprintf(d->ssh_name, sizeof(d->ssh_name), "scratchmerge-engine-ssh-%ld", (long)getpid());
 	if (dhost_base_url(h, d->base, sizeof(d->base))) {
 		err_set(e, ENAMETOOLONG, "the engine's address is too long");
 		free(d);

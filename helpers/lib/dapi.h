@@ -1,7 +1,8 @@
 /* dapi: the Docker Engine HTTP API (served by dockerd and by `podman
  * system service`) over libcurl: one handle, so one kept-alive connection,
- * for the whole process; a unix socket, TCP, TCP with TLS or an ssh pipe
- * (dhost, dssh). The first request asks GET /version and every request
+ * for the whole process; a unix socket, TCP, TCP with TLS or ssh (dhost;
+ * dssh: the docker CLI's `ssh HOST docker system dial-stdio`). The first
+ * request asks GET /version and every request
  * goes to /vX.Y with X.Y = min(the engine's API version, 1.41).
  *
  * Interruption: with dapi_set_abort, a request in flight stops (-1, EINTR)

@@ -1,27 +1,47 @@
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "dssh.h"
 
-/* in the child: never returns; an exec failure's errno goes to REPORT */
+/* ssh's path from PATH into OUT */
+static int
+find_ssh(char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p;
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p += *p == ':') {
+		size_t l = strcspn(p, ":");
+
+		if (snprintf(out, n, "%.*s/ssh", (int)l, l ? p : ".") < (int)n && access(out, X_OK) == 0)
+			return 0;
+		p += l;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* in the child: take the one connection of LISTENER, run ssh on it */
 static void
-exec_ssh(const struct dhost *h, int fd, int report)
+exec_ssh(const struct dhost *h, const char *ssh, int listener)
 {
 	char port[12];
 	const char *argv[12];
-	int n = 0;
+	int n = 0, fd;
 
 	setpgid(0, 0);
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+	while ((fd = accept(listener, NULL, NULL)) < 0 && errno == EINTR)
+		;
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
 		_exit(127);
-	if (fd > 1)
-		close(fd);
 	argv[n++] = "ssh";
 	if (h->user[0]) {
 		argv[n++] = "-l";
@@ -38,58 +58,54 @@ exec_ssh(const struct dhost *h, int fd, int report)
 	argv[n++] = "system";
 	argv[n++] = "dial-stdio";
 	argv[n] = NULL;
-	execvp("ssh", (char **)argv);
-	n = errno;
-	(void)!write(report, &n, sizeof(n));
+	execv(ssh, (char **)argv);
 	_exit(127);
 }
 
-/* the exec's errno from REPORT (closed), 0 when ssh runs */
 static int
-exec_status(int report)
+listen_on(const char *name, struct err *e)
 {
-	int err = 0;
-	ssize_t n;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t l = strlen(name);
+	int fd, err;
 
-	while ((n = read(report, &err, sizeof(err))) < 0 && errno == EINTR)
-		;
-	close(report);
-	return n == sizeof(err) ? err : 0;
+	if (l + 1 > sizeof(a.sun_path))
+		return err_set(e, ENAMETOOLONG, "the socket name %s is too long", name);
+	memcpy(a.sun_path + 1, name, l);	/* abstract: a leading NUL */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 1 + l) == 0 &&
+	    listen(fd, 1) == 0)
+		return fd;
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	return err_set(e, err, "listening on @%s for ssh: %s", name, strerror(err));
 }
 
 int
-dssh_dial(const struct dhost *h, struct dssh *c, struct err *e)
+dssh_dial(const struct dhost *h, const char *name, struct dssh *c, struct err *e)
 {
-	int sv[2], report[2], err;
+	char ssh[4096];
+	int listener, err;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		return err_set(e, errno, "socketpair for ssh");
-	if (pipe2(report, O_CLOEXEC)) {
+	c->fd = -1;
+	c->pid = 0;
+	if (find_ssh(ssh, sizeof(ssh)))
+		return err_set(e, ENOENT, "cannot run ssh: not in PATH");
+	if ((listener = listen_on(name, e)) < 0)
+		return -1;
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 || (c->pid = fork()) < 0) {
 		err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return err_set(e, err, "a pipe for ssh");
-	}
-	c->pid = fork();
-	if (c->pid == 0) {
-		close(sv[0]);
-		close(report[0]);
-		exec_ssh(h, sv[1], report[1]);
-	}
-	err = c->pid < 0 ? errno : 0;
-	close(sv[1]);
-	close(report[1]);
-	if (err)
-		close(report[0]);
-	else if ((err = exec_status(report[0])) != 0)
-		waitpid(c->pid, NULL, 0);
-	if (err) {
-		close(sv[0]);
+		close(listener);
+		if (c->fd >= 0)
+			close(c->fd);
 		c->fd = -1;
 		c->pid = 0;
-		return err_set(e, err, "cannot run ssh");
+		return err_set(e, err, "starting ssh: %s", strerror(err));
 	}
-	c->fd = sv[0];
+	if (c->pid == 0)
+		exec_ssh(h, ssh, listener);
+	close(listener);	/* the child holds it until it accepts */
 	return 0;
 }
 

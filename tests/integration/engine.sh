@@ -38,8 +38,10 @@ left() {
 }
 NONE="containers=0 images=0"
 
-# flow WHAT CLI... : the stage's life on one engine (engine's environment
-# as exported; CLI inspects the same engine; XF: extra stage flags)
+# flow WHAT CLI... : the stage's life on one engine: EN runs engine for it,
+# CLI inspects the same engine, XF are extra stage flags
+EN=("$E")
+XF=()
 flow() {
 	local what=$1 snap=$RUN/snap:$1 out
 	shift
@@ -48,20 +50,20 @@ flow() {
 	"$@" rm -f "$RUN-keep" > /dev/null 2>&1
 	"$@" rmi "$snap" > /dev/null 2>&1
 	: > "$T_TMP/$what.log"
-	"$E" "${st[@]}" --name "$RUN-c" --input "$T_TMP/in.tar" --log "$T_TMP/$what.log" --commit "$snap" \
+	"${EN[@]}" "${st[@]}" --name "$RUN-c" --input "$T_TMP/in.tar" --log "$T_TMP/$what.log" --commit "$snap" \
 		-- /bin/sh -c 'cat /etc/greeting; echo made > /etc/new' > "$T_TMP/out" 2>&1
 	expect "$what: a stage with an input and --commit succeeds" "0 hello" "$? $(cat "$T_TMP/$what.log")"
 	expect "$what: the snapshot keeps the container's labels" "$RUN" \
 		"$("$@" image inspect --format "{{index .Config.Labels \"org.scratchmerge.test\"}}" "$snap")"
-	out=$("$E" stage --from "$snap" --network none "${XF[@]}" --tee --discard -- /bin/cat /etc/new /etc/greeting 2>&1)
+	out=$("${EN[@]}" stage --from "$snap" --network none "${XF[@]}" --tee --discard -- /bin/cat /etc/new /etc/greeting 2>&1)
 	expect "$what: the snapshot holds what the command wrote and the input" "made hello" "$(echo $out)"
 	expect "$what: no container left, one snapshot" "containers=0 images=1" "$(left "$@")"
 	"$@" rmi "$snap" > /dev/null
 
 	# --keep replaces a container of that name; --export is the engine's cp
-	"$E" "${st[@]}" --name "$RUN-old" --keep "$RUN-keep" -- /bin/true > "$T_TMP/out" 2>&1
+	"${EN[@]}" "${st[@]}" --name "$RUN-old" --keep "$RUN-keep" -- /bin/true > "$T_TMP/out" 2>&1
 	old=$("$@" inspect --format '{{.Id}}' "$RUN-keep" 2> /dev/null)
-	"$E" "${st[@]}" --input "$T_TMP/in.tar" --keep "$RUN-keep" --export "/etc=$T_TMP/etc.tar" \
+	"${EN[@]}" "${st[@]}" --input "$T_TMP/in.tar" --keep "$RUN-keep" --export "/etc=$T_TMP/etc.tar" \
 		-- /bin/sh -c 'echo x > /etc/kept' > "$T_TMP/out" 2>&1
 	expect "$what: --keep: a stopped container of that name, the old one replaced" "0 exited 1" \
 		"$? $("$@" inspect --format '{{.State.Status}}' "$RUN-keep") $("$@" ps -aq --filter "label=$LBL" | wc -l)"
@@ -74,7 +76,7 @@ flow() {
 	"$@" rm -f "$RUN-keep" > /dev/null
 
 	# a failing command: exit 1 naming it, nothing kept
-	"$E" "${st[@]}" --name "$RUN-f" --commit "$RUN/snap:failed" --export "/etc=$T_TMP/f.tar" \
+	"${EN[@]}" "${st[@]}" --name "$RUN-f" --commit "$RUN/snap:failed" --export "/etc=$T_TMP/f.tar" \
 		-- /bin/sh -c 'exit 3' > "$T_TMP/out" 2>&1
 	expect "$what: a failing command: exit 1" 1 "$?"
 	check "$what: ... the message names the container and the status" grep -qx "engine: $RUN-f: exit status 3" "$T_TMP/out"
@@ -83,7 +85,7 @@ flow() {
 
 	# SIGINT while the command runs
 	: > "$T_TMP/int.log"
-	"$E" "${st[@]}" --name "$RUN-i" --log "$T_TMP/int.log" --commit "$RUN/snap:int" \
+	"${EN[@]}" "${st[@]}" --name "$RUN-i" --log "$T_TMP/int.log" --commit "$RUN/snap:int" \
 		-- /bin/sh -c 'echo started; sleep 60' > "$T_TMP/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -q started "$T_TMP/int.log" && break; sleep 0.1; done
@@ -102,7 +104,6 @@ docker_images_cleanup() {
 	docker rmi -f "$RUN/bb:1" "$RUN/load:1" > /dev/null 2>&1
 	docker volume rm "$RUN-vol" > /dev/null 2>&1
 }
-XF=()
 flow docker docker
 
 # the log in order, with --tee, appended to what the log had
@@ -202,5 +203,143 @@ expect "volume-exists: yes" 0 "$?"
 "$E" volume-exists "$RUN-vol" "$RUN-novol"
 expect "volume-exists: one missing" 1 "$?"
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# --- ssh://: an sshd on loopback whose sessions reach this engine ---
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+if [ "$(id -u)" != 0 ] || [ ! -x "$SSHD" ] || ! have ssh-keygen || ! have python3; then
+	skip "ssh://" "needs root, sshd (openssh-server), ssh-keygen and python3"
+else
+	S=$T_TMP/ssh
+	mkdir -p "$S/bin" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$S/id"
+	cp "$S/id.pub" "$S/authorized_keys"
+	SPORT=$(free_port)
+	cat > "$S/sshd_config" <<- EOF
+		Port $SPORT
+		ListenAddress 127.0.0.1
+		HostKey $S/host_key
+		AuthorizedKeysFile $S/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		StrictModes no
+		PidFile $S/pid
+		${DOCKER_HOST:+SetEnv DOCKER_HOST=$DOCKER_HOST}
+	EOF
+	"$SSHD" -D -e -f "$S/sshd_config" 2> "$S/log" &
+	SSHD_PID=$!
+	# the client's key and options, as a user's ~/.ssh/config would give them
+	printf '#!/bin/sh\nexec %s -i %s -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes "$@"\n' \
+		"$(command -v ssh)" "$S/id" > "$S/bin/ssh"
+	chmod +x "$S/bin/ssh"
+	for _ in $(seq 50); do "$S/bin/ssh" -p "$SPORT" root@127.0.0.1 true 2> /dev/null && break; sleep 0.1; done
+	EN=(env PATH="$S/bin:$PATH" DOCKER_HOST="ssh://root@127.0.0.1:$SPORT" "$E")
+	expect "ssh: info through ssh -- docker system dial-stdio" "$(docker info --format '{{.ServerVersion}} {{.Driver}}')" "$("${EN[@]}" info 2>&1)"
+	flow ssh docker
+	check "ssh: no ssh process left" bash -c "! pgrep -f 'ssh.*-p $SPORT.*dial-stdio' > /dev/null"
+	EN=(env PATH="$S/bin:$PATH" DOCKER_HOST="ssh://nobody@127.0.0.1:$SPORT" "$E")
+	"${EN[@]}" info > "$T_TMP/out" 2>&1
+	expect "ssh: a user the server refuses: exit 1" 1 "$?"
+	check "... saying the engine's connection was lost" grep -q "engine: GET /info: lost the engine at ssh://nobody@127.0.0.1" "$T_TMP/out"
+	kill "$SSHD_PID"
+	wait "$SSHD_PID" 2> /dev/null
+	EN=("$E")
+fi
 docker_images_cleanup
+
+# --- the podman service ---
+if ! have podman; then
+	skip "engine (podman service)" "podman is not installed"
+else
+	PS=$T_TMP/podman.sock
+	podman system service --time=0 "unix://$PS" > "$T_TMP/podman-service.log" 2>&1 &
+	PODMAN_PID=$!
+	for _ in $(seq 100); do [ -S "$PS" ] && curl -sf --unix-socket "$PS" http://d/_ping > /dev/null && break; sleep 0.1; done
+	podman rmi -f "$RUN/bb:1" > /dev/null 2>&1
+	tar -C "$BB" -c . | podman import - "$RUN/bb:1" > /dev/null
+	EN=(env DOCKER_HOST="unix://$PS" "$E")
+	# crun fails on this machine's cgroups, and runc needs the limits set
+	XF=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+	expect "podman: info" "$(podman info --format '{{.Version.Version}} {{.Store.GraphDriverName}}')" "$("${EN[@]}" info 2>&1)"
+	flow podman podman
+	mk_podman_archive() {	# an image from the fixture, saved as $RUN/load:1
+		"${EN[@]}" stage --from "$RUN/bb:1" "${XF[@]}" --label "$LBL" --network none --commit "$RUN/load:1" \
+			-- /bin/sh -c "$1" > /dev/null
+		podman save -q -o "$2" "$RUN/load:1" && podman rmi "$RUN/load:1" > /dev/null
+	}
+	mk_podman_archive 'echo a > /a' "$T_TMP/pa.tar"
+	mk_podman_archive 'echo b > /b' "$T_TMP/pb.tar"
+	"${EN[@]}" load "$T_TMP/pa.tar" > "$T_TMP/load.out" 2>&1
+	pa=$(podman image inspect --format '{{.Id}}' "$RUN/load:1")
+	"${EN[@]}" load "$T_TMP/pb.tar" > "$T_TMP/load.out" 2>&1
+	expect "podman: load of a new image under the same tag: REF=ID" \
+		"0 docker.io/$RUN/load:1=sha256:$(podman image inspect --format '{{.Id}}' "$RUN/load:1")" "$? $(cat "$T_TMP/load.out")"
+	check "podman: ... the image the tag moved away from is removed" bash -c "! podman image inspect '$pa' > /dev/null 2>&1"
+	podman create --label "$LBL" --label role=a "$RUN/bb:1" /bin/true > /dev/null
+	"${EN[@]}" rm-owned "$LBL" role=a
+	expect "podman: rm-owned" "0 0" "$? $(podman ps -aq --filter "label=$LBL" | wc -l)"
+	"${EN[@]}" ids "$RUN/bb:1" > /dev/null
+	expect "podman: ids" 0 "$?"
+	kill "$PODMAN_PID"
+	wait "$PODMAN_PID" 2> /dev/null
+	podman ps -aq --filter "label=$LBL" | xargs -r podman rm -f > /dev/null 2>&1
+	podman images -q --filter "label=$LBL" | xargs -r podman rmi -f > /dev/null 2>&1
+	podman rmi -f "$RUN/bb:1" "$RUN/load:1" > /dev/null 2>&1
+	EN=("$E")
+	XF=()
+fi
+
+# --- TLS: a dockerd of our own on 127.0.0.1, certificates made here ---
+if [ "$(id -u)" != 0 ] || ! have dockerd || ! have openssl || ! have python3; then
+	skip "tcp:// with TLS" "needs root, dockerd, openssl and python3"
+else
+	T=$T_TMP/tls
+	mkdir -p "$T/ca" "$T/client" "$T/wrong"
+	# ca CN DIR: a CA in DIR/ca.pem, DIR/ca-key.pem
+	ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" -keyout "$2/ca-key.pem" -out "$2/ca.pem" 2> /dev/null; }
+	# signed NAME CN EXT: NAME-key.pem, NAME.pem signed by the CA
+	signed() {
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$T/$1-key.pem" -out "$T/$1.csr" 2> /dev/null &&
+			openssl x509 -req -in "$T/$1.csr" -CA "$T/ca/ca.pem" -CAkey "$T/ca/ca-key.pem" -CAcreateserial \
+				-days 2 -extfile <(printf '%s\n' "$3") -out "$T/$1.pem" 2> /dev/null
+	}
+	ca engine-test-ca "$T/ca" && ca another-ca "$T/wrong" &&
+		signed server 127.0.0.1 "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth" && signed client client "extendedKeyUsage=clientAuth"
+	cp "$T/ca/ca.pem" "$T/client/ca.pem"
+	cp "$T/client.pem" "$T/client/cert.pem" && cp "$T/client.pem" "$T/wrong/cert.pem"
+	cp "$T/client-key.pem" "$T/client/key.pem" && cp "$T/client-key.pem" "$T/wrong/key.pem"
+	TPORT=$(free_port)
+	dockerd --storage-driver=vfs --iptables=false --bridge=none --data-root "$T/data" --exec-root "$T/exec" \
+		--pidfile "$T/pid" -H "unix://$T/sock" -H "tcp://127.0.0.1:$TPORT" --tlsverify \
+		--tlscacert "$T/ca/ca.pem" --tlscert "$T/server.pem" --tlskey "$T/server-key.pem" > "$T/log" 2>&1 &
+	TLS_PID=$!
+	TD=(docker -H "unix://$T/sock")
+	for _ in $(seq 100); do "${TD[@]}" info > /dev/null 2>&1 && break; sleep 0.2; done
+	tar -C "$BB" -c . | "${TD[@]}" import - "$RUN/bb:1" > /dev/null
+	EN=(env DOCKER_HOST="tcp://127.0.0.1:$TPORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/client" "$E")
+	expect "TLS: info" "$("${TD[@]}" info --format '{{.ServerVersion}} {{.Driver}}')" "$("${EN[@]}" info 2>&1)"
+	flow tls "${TD[@]}"
+	"${EN[@]}" load "$T_TMP/a.tar" > "$T_TMP/load.out" 2>&1
+	expect "TLS: load" "0 $RUN/load:1=$("${TD[@]}" image inspect --format '{{.Id}}' "$RUN/load:1")" "$? $(cat "$T_TMP/load.out")"
+	env DOCKER_HOST="tcp://127.0.0.1:$TPORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/wrong" "$E" info > "$T_TMP/out" 2>&1
+	expect "TLS: a CA that did not sign the engine's certificate: exit 1" 1 "$?"
+	check "... saying that TLS failed, against which CA" grep -q "engine: GET /info: TLS with the engine at https://127.0.0.1:$TPORT failed (CA $T/wrong/ca.pem" "$T_TMP/out"
+	env DOCKER_HOST="tcp://127.0.0.1:$TPORT" "$E" info > "$T_TMP/out" 2>&1
+	expect "TLS: plain HTTP to a TLS engine: exit 1" 1 "$?"
+
+	# the engine stops in the middle of a stage
+	"${EN[@]}" stage --from "$RUN/bb:1" --label "$LBL" --network none --name "$RUN-lost" --log "$T_TMP/lost.log" \
+		--commit "$RUN/snap:lost" -- /bin/sh -c 'trap "exit 143" TERM; echo started; sleep 60 & wait' > "$T_TMP/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -qs started "$T_TMP/lost.log" && break; sleep 0.1; done
+	kill "$TLS_PID"
+	wait "$pid"
+	expect "the engine stops mid-stage: exit 1" 1 "$?"
+	check "... naming the container" grep -q "engine: $RUN-lost: " "$T_TMP/out"
+	wait "$TLS_PID" 2> /dev/null
+fi
+
 summary
