@@ -432,10 +432,10 @@ cmd_info(struct dapi *d, int argc, char **argv)
 	if (argc)
 		tool_usage(usage_text);
 	if (dapi_json(d, "GET", "/info", NULL, &info, &e) != 200)
-		tool_warn("GET /info: %s", e.msg);
+		tool_warn("info: %s", e.msg);
 	else if (!(version = json_string_value(json_object_get(info, "ServerVersion"))) ||
 		 !(driver = json_string_value(json_object_get(info, "Driver"))))
-		tool_warn("GET /info: no ServerVersion or Driver in the engine's answer");
+		tool_warn("info: no ServerVersion or Driver in the engine's answer");
 	else {
 		printf("%s %s\n", version, driver);
 		rc = 0;

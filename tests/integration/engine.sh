@@ -98,10 +98,10 @@ flow() {
 # --- the make check engine: docker ---
 docker rmi -f "$RUN/bb:1" > /dev/null 2>&1
 tar -C "$BB" -c . | docker import - "$RUN/bb:1" > /dev/null
-docker_images_cleanup() {
+docker_leftovers() {	# what this file made in docker, but the fixture
 	docker ps -aq --filter "label=$LBL" | xargs -r docker rm -f > /dev/null 2>&1
 	docker images -q --filter "label=$LBL" | sort -u | xargs -r docker rmi -f > /dev/null 2>&1
-	docker rmi -f "$RUN/bb:1" "$RUN/load:1" > /dev/null 2>&1
+	docker rmi -f "$RUN/load:1" > /dev/null 2>&1
 	docker volume rm "$RUN-vol" > /dev/null 2>&1
 }
 flow docker docker
@@ -121,7 +121,7 @@ check "--progress 1: lines '    fx emerge: Ns, compiling'" grep -qx '    fx emer
 expect "... and nothing else" 0 "$(grep -cvE '^    fx emerge: [0-9]+s, (compiling|linked)?$' "$T_TMP/progress")"
 
 # SIGTERM while the input uploads (a pipe that does not end)
-( sleep 30 ) | "$E" stage --from "$RUN/bb:1" --label "$LBL" --network none --name "$RUN-up" --input - \
+{ sleep 30 & echo $! > "$T_TMP/sleeper"; wait; } | "$E" stage --from "$RUN/bb:1" --label "$LBL" --network none --name "$RUN-up" --input - \
 	--commit "$RUN/snap:up" -- /bin/true > "$T_TMP/out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -n "$(docker ps -aq --filter "name=$RUN-up")" ] && break; sleep 0.1; done
@@ -130,7 +130,7 @@ kill -TERM "$pid"
 wait "$pid"
 expect "SIGTERM while the input uploads: exit 130, named" "130 engine: $RUN-up: interrupted" "$? $(cat "$T_TMP/out")"
 expect "... no container, no snapshot" "$NONE" "$(left docker)"
-pkill -f -x "sleep 30" 2> /dev/null
+kill "$(cat "$T_TMP/sleeper")" 2> /dev/null
 
 "$E" stage --from "$RUN/nothing:1" --label "$LBL" --name "$RUN-m" --discard -- /bin/true > "$T_TMP/out" 2>&1
 expect "a missing image: exit 1" 1 "$?"
@@ -203,6 +203,7 @@ expect "volume-exists: yes" 0 "$?"
 "$E" volume-exists "$RUN-vol" "$RUN-novol"
 expect "volume-exists: one missing" 1 "$?"
 
+docker_leftovers
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # --- ssh://: an sshd on loopback whose sessions reach this engine ---
@@ -238,16 +239,17 @@ else
 	EN=(env PATH="$S/bin:$PATH" DOCKER_HOST="ssh://root@127.0.0.1:$SPORT" "$E")
 	expect "ssh: info through ssh -- docker system dial-stdio" "$(docker info --format '{{.ServerVersion}} {{.Driver}}')" "$("${EN[@]}" info 2>&1)"
 	flow ssh docker
-	check "ssh: no ssh process left" bash -c "! pgrep -f 'ssh.*-p $SPORT.*dial-stdio' > /dev/null"
+	expect "ssh: no ssh process left" 0 "$(ps -eo args= | grep -c "^$(command -v ssh) .*-p $SPORT -- ")"
 	EN=(env PATH="$S/bin:$PATH" DOCKER_HOST="ssh://nobody@127.0.0.1:$SPORT" "$E")
 	"${EN[@]}" info > "$T_TMP/out" 2>&1
 	expect "ssh: a user the server refuses: exit 1" 1 "$?"
-	check "... saying the engine's connection was lost" grep -q "engine: GET /info: lost the engine at ssh://nobody@127.0.0.1" "$T_TMP/out"
+	check "... saying the engine's connection was lost" grep -q "engine: info: GET /info: lost the engine at ssh://nobody@127.0.0.1" "$T_TMP/out"
 	kill "$SSHD_PID"
 	wait "$SSHD_PID" 2> /dev/null
 	EN=("$E")
 fi
-docker_images_cleanup
+docker_leftovers
+docker rmi -f "$RUN/bb:1" > /dev/null 2>&1
 
 # --- the podman service ---
 if ! have podman; then
@@ -258,7 +260,7 @@ else
 	PODMAN_PID=$!
 	for _ in $(seq 100); do [ -S "$PS" ] && curl -sf --unix-socket "$PS" http://d/_ping > /dev/null && break; sleep 0.1; done
 	podman rmi -f "$RUN/bb:1" > /dev/null 2>&1
-	tar -C "$BB" -c . | podman import - "$RUN/bb:1" > /dev/null
+	tar -C "$BB" -c . | podman import - "$RUN/bb:1" > /dev/null 2>&1
 	EN=(env DOCKER_HOST="unix://$PS" "$E")
 	# crun fails on this machine's cgroups, and runc needs the limits set
 	XF=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -267,7 +269,7 @@ else
 	mk_podman_archive() {	# an image from the fixture, saved as $RUN/load:1
 		"${EN[@]}" stage --from "$RUN/bb:1" "${XF[@]}" --label "$LBL" --network none --commit "$RUN/load:1" \
 			-- /bin/sh -c "$1" > /dev/null
-		podman save -q -o "$2" "$RUN/load:1" && podman rmi "$RUN/load:1" > /dev/null
+		podman save -q -o "$2" "$RUN/load:1" 2> /dev/null && podman rmi "$RUN/load:1" > /dev/null
 	}
 	mk_podman_archive 'echo a > /a' "$T_TMP/pa.tar"
 	mk_podman_archive 'echo b > /b' "$T_TMP/pb.tar"
@@ -326,7 +328,7 @@ extendedKeyUsage=serverAuth" && signed client client "extendedKeyUsage=clientAut
 	expect "TLS: load" "0 $RUN/load:1=$("${TD[@]}" image inspect --format '{{.Id}}' "$RUN/load:1")" "$? $(cat "$T_TMP/load.out")"
 	env DOCKER_HOST="tcp://127.0.0.1:$TPORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/wrong" "$E" info > "$T_TMP/out" 2>&1
 	expect "TLS: a CA that did not sign the engine's certificate: exit 1" 1 "$?"
-	check "... saying that TLS failed, against which CA" grep -q "engine: GET /info: TLS with the engine at https://127.0.0.1:$TPORT failed (CA $T/wrong/ca.pem" "$T_TMP/out"
+	check "... saying that TLS failed, against which CA" grep -q "engine: info: TLS with the engine at https://127.0.0.1:$TPORT failed (CA $T/wrong/ca.pem" "$T_TMP/out"
 	env DOCKER_HOST="tcp://127.0.0.1:$TPORT" "$E" info > "$T_TMP/out" 2>&1
 	expect "TLS: plain HTTP to a TLS engine: exit 1" 1 "$?"
 
