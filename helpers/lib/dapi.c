@@ -280,8 +280,10 @@ dapi_strings(char **v, size_t n)
 	return a;
 }
 
-char *
-dapi_filters(char **labels, size_t n, int dangling)
+/* {"label":[LABELS...]} (none when N is 0; and "dangling":["true"] when
+ * DANGLING), escaped for a query string: malloc()ed, or NULL with ENOMEM. */
+static char *
+filters(char **labels, size_t n, int dangling)
 {
 	json_t *f = json_object();
 	char *text, *x;
@@ -553,4 +555,26 @@ dapi_json(struct dapi *d, const char *method, const char *path, json_t *body, js
 	}
 	dapi_buf_free(&out);
 	return st;
+}
+
+int
+dapi_list(struct dapi *d, const char *what, char **labels, size_t n, int dangling, json_t **list,
+	  struct err *e)
+{
+	char *f = filters(labels, n, dangling), *path;
+	long st;
+
+	*list = NULL;
+	if (!f || asprintf(&path, "%sfilters=%s", what, f) < 0) {
+		free(f);
+		return err_set(e, ENOMEM, "out of memory");
+	}
+	free(f);
+	st = dapi_json(d, "GET", path, NULL, list, e);
+	free(path);
+	if (st / 100 == 2 && json_is_array(*list))
+		return 0;
+	json_decref(*list);
+	*list = NULL;
+	return st < 0 || st / 100 != 2 ? -1 : err_set(e, EPROTO, "GET %s: the answer is not a JSON array", what);
 }

@@ -75,10 +75,11 @@ void dapi_body_fd(struct dapi_req *r, int *fd);
 /* The strings V[0..N) as a JSON array; NULL with ENOMEM. */
 json_t *dapi_strings(char **v, size_t n);
 
-/* {"label":[LABELS...]} (none when N is 0; and "dangling":["true"] when
- * DANGLING), escaped
- * for a query string: malloc()ed, or NULL with ENOMEM. */
-char *dapi_filters(char **labels, size_t n, int dangling);
+/* GET WHAT (a path ending in '?' or '&') filtered by every label of
+ * LABELS (K=V) and, with DANGLING, dangling=true: the answer's JSON array
+ * in *LIST. */
+int dapi_list(struct dapi *d, const char *what, char **labels, size_t n, int dangling, json_t **list,
+	      struct err *e);
 
 /* S escaped for a query string: malloc()ed, or NULL (ENOMEM). */
 char *dapi_escape(const char *s);

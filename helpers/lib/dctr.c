@@ -329,20 +329,5 @@ dctr_remove(struct dapi *d, const char *id, struct err *e)
 int
 dctr_list(struct dapi *d, char **labels, size_t n, json_t **list, struct err *e)
 {
-	char *f = dapi_filters(labels, n, 0), *path;
-	long st;
-
-	*list = NULL;
-	if (!f || asprintf(&path, "/containers/json?all=1&filters=%s", f) < 0) {
-		free(f);
-		return err_set(e, ENOMEM, "out of memory");
-	}
-	free(f);
-	st = dapi_json(d, "GET", path, NULL, list, e);
-	free(path);
-	if (expect(st, 0) == 0 && json_is_array(*list))
-		return 0;
-	json_decref(*list);
-	*list = NULL;
-	return st < 0 || st / 100 != 2 ? -1 : err_set(e, EPROTO, "the container list is not a JSON array");
+	return dapi_list(d, "/containers/json?all=1&", labels, n, 0, list, e);
 }

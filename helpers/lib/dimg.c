@@ -78,22 +78,7 @@ dimg_load(struct dapi *d, int fd, struct dload *l, struct err *e)
 int
 dimg_list(struct dapi *d, char **labels, size_t n, int dangling, json_t **list, struct err *e)
 {
-	char *f = dapi_filters(labels, n, dangling), *path;
-	long st;
-
-	*list = NULL;
-	if (!f || asprintf(&path, "/images/json?filters=%s", f) < 0) {
-		free(f);
-		return err_set(e, ENOMEM, "out of memory");
-	}
-	free(f);
-	st = dapi_json(d, "GET", path, NULL, list, e);
-	free(path);
-	if (st / 100 == 2 && json_is_array(*list))
-		return 0;
-	json_decref(*list);
-	*list = NULL;
-	return st < 0 || st / 100 != 2 ? -1 : err_set(e, EPROTO, "the image list is not a JSON array");
+	return dapi_list(d, "/images/json?", labels, n, dangling, list, e);
 }
 
 const char *
