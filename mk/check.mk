@@ -8,7 +8,7 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 UNIT_BINS := $(addprefix $(O)/tests/,$(UNIT_NAMES))
 UNIT_ASAN_BINS := $(addprefix $(O)/asan/tests/,$(UNIT_NAMES))
 TEST_CFLAGS = -DFIXTURES='"$(TOP)/tests/fixtures"'
-TEST_LIBS = $(MKIMAGE_LIBS) -lcmocka
+TEST_LIBS = $(MKIMAGE_LIBS) $(ENGINE_LIBS) -lcmocka
 
 $(O)/libsm.a: $(patsubst helpers/%.c,$(O)/obj/%.o,$(LIB_SRCS))
 	$(call msg,AR,$@)

@@ -6,15 +6,16 @@
 # next make reads one small file and forks nothing.
 
 DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev \
-	libssl-dev libyaml-dev libjansson-dev
+	libssl-dev libyaml-dev libjansson-dev libcurl4-openssl-dev
 # docker-ce (Docker's own packages) does as well as Debian's docker.io.
 # clang + libclang-rt-dev: libFuzzer (the fuzz smoke of make check, make
 # fuzz); libclang-rt is only a Recommends of clang, not installed here.
 # docker-registry: the push test's registry. npm|nodejs: npm for the SBOM
 # schema validator (ajv); a Node.js package that ships npm (NodeSource's
 # nodejs) does as well, and Debian's npm would conflict with it.
+# openssl, openssh-server: the engine test's TLS dockerd and its sshd.
 DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
-	clang libclang-rt-dev docker-registry npm|nodejs curl python3
+	clang libclang-rt-dev docker-registry npm|nodejs curl python3 openssl openssh-server
 DEB_BENCH := pigz zstd rsync hyperfine time python3
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
 # make images/NAME needs one engine, either

@@ -14,12 +14,17 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 MKIMAGE_PKGS := libarchive zlib libzstd libcrypto yaml-0.1 jansson
 MKIMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(MKIMAGE_PKGS)) -lpthread
 
+# engine's: libcurl (HTTP over a unix socket, TCP, TLS) and jansson
+ENGINE_PKGS := libcurl jansson
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS))
+
 LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 # the static tools must not pull in mkimage's libraries
 VDB_LIB := atom contents err hex path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := err path strset copy
 USELINT_LIB := atom err md5cache path strset uselint uselint_atoms uselint_closest uselint_files uselint_keywords uselint_repo
-TOOLS := vdb copyfiles uselint mkimage sbom
+ENGINE_LIB := err dhost dstream dload dssh dapi dctr dimg path
+TOOLS := vdb copyfiles uselint mkimage sbom engine
 STATIC_TOOLS := vdb copyfiles uselint
 
 tool_objs = $(1)/$(2).o $(1)/tool.o
@@ -27,7 +32,9 @@ vdb_deps = $(VDB_LIB)
 vdb_libs := -lcrypto	# unmerge checks md5s (static: libcrypto.a, from libssl-dev)
 copyfiles_deps = $(COPY_LIB)
 uselint_deps = $(USELINT_LIB)
-mkimage_deps = $(patsubst helpers/lib/%.c,%,$(LIB_SRCS))
+engine_deps = $(ENGINE_LIB)
+# (engine's own modules, not err and path, which every tool shares)
+mkimage_deps = $(filter-out $(filter-out err path,$(ENGINE_LIB)),$(patsubst helpers/lib/%.c,%,$(LIB_SRCS)))
 sbom_deps = $(mkimage_deps)
 
 HELPERS := $(addprefix $(O)/bin/,$(TOOLS))
@@ -67,6 +74,7 @@ endef
 $(foreach t,vdb copyfiles uselint,$(eval $(call link-tool,$(O)/bin,$(t),)))
 $(foreach t,$(STATIC_TOOLS),$(eval $(call link-tool,$(O)/bin-static,$(t),-static)))
 $(foreach t,mkimage sbom,$(eval $(call link-tool,$(O)/bin,$(t),$$(MKIMAGE_LIBS))))
+$(eval $(call link-tool,$(O)/bin,engine,$$(ENGINE_LIBS)))
 
 helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers

@@ -1,0 +1,655 @@
+/* engine: the container engine's HTTP API (dockerd, or podman's service)
+ * in one process: the whole life of a stage container, and the few
+ * bookkeeping calls of the framework. The engine is found as the docker
+ * CLI finds it (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH).
+ * Exit: 0 ok, 1 failure, 2 usage, 130 interrupted. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/dapi.h"
+#include "lib/dctr.h"
+#include "lib/dimg.h"
+#include "lib/dstream.h"
+#include "lib/path.h"
+#include "tool.h"
+
+static const char usage_text[] =
+	"engine SUBCOMMAND ...\n"
+	"  stage --from REF [--name NAME] [--label K=V]... [--network MODE] [--volume SRC:DST[:ro]]...\n"
+	"        [--env K=V]... [--cap-add CAP]... [--workdir DIR] [--platform OS/ARCH[/VARIANT]]\n"
+	"        [--ulimit NAME=SOFT[:HARD]]... [--runtime NAME] [--input FILE|-]...\n"
+	"        [--log FILE] [--tee] [--progress SECONDS] [--progress-label TEXT]\n"
+	"        (--commit REPO:TAG | --keep NAME | --discard) [--export PATH=FILE]... -- CMD [ARG...]\n"
+	"  ids REF...               REF=ID for each image\n"
+	"  info                     VERSION DRIVER of the engine\n"
+	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
+	"  rm-owned LABEL=VALUE...  remove the containers that carry all these labels\n"
+	"  drop-dangling LABEL=VALUE...  remove the dangling images with these labels that nothing uses\n"
+	"  rmi REF...               remove images (no force; a missing one is fine)\n"
+	"  volume-exists NAME...    exit 0 when every volume exists\n";
+
+static volatile sig_atomic_t signals;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (signals < 100)
+		signals++;
+}
+
+/* SIGINT, SIGTERM, SIGHUP only count (no SA_RESTART: a blocked read
+ * returns); dapi stops the request in flight */
+static void
+catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static struct dapi *
+connect_engine(void)
+{
+	const char *host = getenv("DOCKER_HOST");
+	struct err e = { "" };
+	struct dhost h;
+	struct dapi *d;
+
+	if (dhost_parse(&h, host, getenv("DOCKER_TLS_VERIFY"), getenv("DOCKER_CERT_PATH"), getenv("HOME"), &e))
+		tool_die("DOCKER_HOST=%s: %s", host, e.msg);
+	if (!(d = dapi_open(&h, &e)))
+		tool_die("%s", e.msg);
+	return d;
+}
+
+static void
+push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		tool_die("out of memory:");
+	nv[(*n)++] = s;
+	*v = nv;
+}
+
+/* ---- stage ---- */
+
+struct stage {
+	struct dctr_spec spec;
+	char **inputs, **exports;	/* FILE|-, PATH=FILE */
+	size_t ninputs, nexports;
+	int *input_fds, log_fd, tee, discard;
+	const char *log, *commit, *keep, *label;
+	long progress;
+	char name[64], id[65], image[80];
+	int kept;
+	unsigned long long logged;	/* bytes of output had */
+	/* progress */
+	struct dline line;
+	time_t start, last;
+};
+
+static void
+stage_option(struct stage *s, int c, char *arg)
+{
+	struct dctr_spec *p = &s->spec;
+	struct err e;
+	char *end;
+
+	switch (c) {
+	case 'f': p->image = arg; break;
+	case 'n': p->name = arg; break;
+	case 'l': push(&p->labels, &p->nlabels, arg); break;
+	case 'N': p->network = arg; break;
+	case 'v': push(&p->volumes, &p->nvolumes, arg); break;
+	case 'e': push(&p->env, &p->nenv, arg); break;
+	case 'c': push(&p->caps, &p->ncaps, arg); break;
+	case 'w': p->workdir = arg; break;
+	case 'P': p->platform = arg; break;
+	case 'R': p->runtime = arg; break;
+	case 'i': push(&s->inputs, &s->ninputs, arg); break;
+	case 'L': s->log = arg; break;
+	case 't': s->tee = 1; break;
+	case 'C': s->commit = arg; break;
+	case 'K': s->keep = arg; break;
+	case 'D': s->discard = 1; break;
+	case 'x':
+		if (!strchr(arg, '=') || arg[0] == '=' || !strchr(arg, '=')[1])
+			tool_usage("--export PATH=FILE\n");
+		push(&s->exports, &s->nexports, arg);
+		break;
+	case 'u':
+		p->ulimits = realloc(p->ulimits, (p->nulimits + 1) * sizeof(*p->ulimits));
+		if (!p->ulimits)
+			tool_die("out of memory:");
+		if (dctr_parse_ulimit(arg, &p->ulimits[p->nulimits++], &e))
+			tool_usage(strcat(e.msg, "\n"));
+		break;
+	case 'p':
+		s->progress = strtol(arg, &end, 10);
+		if (*end || s->progress < 1)
+			tool_usage("--progress SECONDS: a whole number of seconds, at least 1\n");
+		break;
+	case 'T': s->label = arg; break;
+	default: tool_usage(usage_text);
+	}
+}
+
+static void
+parse_stage(struct stage *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' }, { "name", required_argument, NULL, 'n' },
+		{ "label", required_argument, NULL, 'l' }, { "network", required_argument, NULL, 'N' },
+		{ "volume", required_argument, NULL, 'v' }, { "env", required_argument, NULL, 'e' },
+		{ "cap-add", required_argument, NULL, 'c' }, { "workdir", required_argument, NULL, 'w' },
+		{ "platform", required_argument, NULL, 'P' }, { "ulimit", required_argument, NULL, 'u' },
+		{ "runtime", required_argument, NULL, 'R' }, { "input", required_argument, NULL, 'i' },
+		{ "log", required_argument, NULL, 'L' }, { "tee", no_argument, NULL, 't' },
+		{ "progress", required_argument, NULL, 'p' }, { "progress-label", required_argument, NULL, 'T' },
+		{ "commit", required_argument, NULL, 'C' }, { "keep", required_argument, NULL, 'K' },
+		{ "discard", no_argument, NULL, 'D' }, { "export", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	s->log_fd = -1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1)
+		stage_option(s, c, optarg);
+	if (!s->spec.image || optind >= argc || !!s->commit + !!s->keep + s->discard != 1)
+		tool_usage(usage_text);
+	s->spec.cmd = argv + optind;
+	s->spec.ncmd = argc - optind;
+	if (!s->spec.name) {	/* a name, so that an interrupted create can be undone */
+		snprintf(s->name, sizeof(s->name), "engine-stage-%ld-%ld", (long)getpid(), (long)time(NULL));
+		s->spec.name = s->name;
+	}
+	if (!s->label)
+		s->label = s->spec.name;
+}
+
+/* the inputs and the log, before anything is created */
+static void
+open_stage_files(struct stage *s)
+{
+	s->input_fds = calloc(s->ninputs + 1, sizeof(int));
+	if (!s->input_fds)
+		tool_die("out of memory:");
+	for (size_t i = 0; i < s->ninputs; i++) {
+		if (!strcmp(s->inputs[i], "-"))
+			s->input_fds[i] = 0;
+		else if ((s->input_fds[i] = open(s->inputs[i], O_RDONLY | O_CLOEXEC)) < 0)
+			tool_die("%s: --input %s:", s->spec.name, s->inputs[i]);
+	}
+	if (s->log && (s->log_fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)) < 0)
+		tool_die("%s: --log %s:", s->spec.name, s->log);
+}
+
+static time_t
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* every --progress seconds: "    LABEL: Ns, NEWEST LINE" */
+static void
+tick(void *arg)
+{
+	struct stage *s = arg;
+	char line[DLINE_MAX + 1];
+	time_t t = now();
+
+	if (t - s->last < s->progress)
+		return;
+	s->last = t;
+	dline_newest(&s->line, line);
+	printf("    %s: %lds, %s\n", s->label, (long)(t - s->start), line);
+	fflush(stdout);
+}
+
+/* a piece of the container's output: to the log, to stdout with --tee */
+static int
+output(int stream, const char *data, size_t len, void *arg)
+{
+	struct stage *s = arg;
+
+	(void)stream;
+	s->logged += len;
+	dline_feed(&s->line, data, len);
+	if (s->log_fd >= 0 && path_write_all(s->log_fd, data, len))
+		return -1;
+	if (s->tee && path_write_all(1, data, len))
+		return -1;
+	return 0;
+}
+
+static void
+export_tmp(const char *spec, char *tmp, size_t n)
+{
+	snprintf(tmp, n, "%s.tmp", strchr(spec, '=') + 1);
+}
+
+/* a failure (or, once a signal came, an interruption): remove the
+ * container, and the image or the exports made for it */
+static int
+fail(struct dapi *d, struct stage *s, const char *fmt, ...)
+{
+	struct err e = { "" };
+	char tmp[4200];
+	va_list ap;
+
+	if (signals)
+		tool_warn("%s: interrupted", s->spec.name);
+	else {
+		va_start(ap, fmt);
+		fprintf(stderr, "%s: %s: ", tool_name, s->spec.name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	dapi_set_abort(d, NULL, 0);
+	if (dctr_remove(d, s->id[0] ? s->id : s->spec.name, &e))
+		tool_warn("%s: could not remove the container: %s", s->spec.name, e.msg);
+	if (s->image[0] && dimg_remove(d, s->commit, &e) && errno != ENOENT)
+		tool_warn("%s: could not remove the snapshot %s: %s", s->spec.name, s->commit, e.msg);
+	for (size_t i = 0; i < s->nexports; i++) {
+		export_tmp(s->exports[i], tmp, sizeof(tmp));
+		unlink(tmp);
+	}
+	return signals ? 130 : 1;
+}
+
+static int
+run_container(struct dapi *d, struct stage *s, struct err *e)
+{
+	int status;
+
+	for (size_t i = 0; i < s->ninputs; i++)
+		if (dctr_upload(d, s->id, "/", s->input_fds[i], e))
+			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
+	if (dctr_start(d, s->id, e))
+		return fail(d, s, "cannot start: %s", e->msg);
+	if (dctr_logs(d, s->id, 1, 0, output, s, e))
+		return fail(d, s, "its output: %s", e->msg);
+	if (dctr_wait(d, s->id, &status, e))
+		return fail(d, s, "waiting for it: %s", e->msg);
+	/* what the engine logged after the follow ended */
+	if (dctr_logs(d, s->id, 0, s->logged, output, s, e))
+		return fail(d, s, "its output: %s", e->msg);
+	if (status)
+		return fail(d, s, "exit status %d", status);
+	return 0;
+}
+
+static int
+export_all(struct dapi *d, struct stage *s, struct err *e)
+{
+	char tmp[4200];
+
+	for (size_t i = 0; i < s->nexports; i++) {
+		char *path = strndup(s->exports[i], strchr(s->exports[i], '=') - s->exports[i]);
+		int fd, rc;
+
+		if (!path)
+			tool_die("out of memory:");
+		export_tmp(s->exports[i], tmp, sizeof(tmp));
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		rc = fd < 0 ? -1 : dctr_export(d, s->id, path, fd, e);
+		if (fd >= 0 && close(fd) && !rc)
+			rc = err_set(e, errno, "closing %s: %m", tmp);
+		if (rc) {
+			rc = fail(d, s, "cannot export %s to %s: %s", path, tmp, fd < 0 ? strerror(errno) : e->msg);
+			free(path);
+			return rc;
+		}
+		free(path);
+	}
+	return 0;
+}
+
+/* commit or keep; let the request finish unless a second signal comes */
+static int
+finish(struct dapi *d, struct stage *s, struct err *e)
+{
+	char tmp[4200];
+
+	dapi_set_abort(d, &signals, 2);
+	if (s->commit && dctr_commit(d, s->id, s->commit, s->image, e))
+		return fail(d, s, "cannot commit %s: %s", s->commit, e->msg);
+	if (s->keep && (dctr_remove(d, s->keep, e) || dctr_rename(d, s->id, s->keep, e)))
+		return fail(d, s, "cannot keep it as %s: %s", s->keep, e->msg);
+	if (signals)
+		return fail(d, s, "interrupted");
+	for (size_t i = 0; i < s->nexports; i++) {
+		const char *file = strchr(s->exports[i], '=') + 1;
+
+		export_tmp(s->exports[i], tmp, sizeof(tmp));
+		if (rename(tmp, file))
+			return fail(d, s, "cannot rename %s to %s: %s", tmp, file, strerror(errno));
+	}
+	s->kept = s->keep != NULL;
+	return 0;
+}
+
+static int
+run_stage(struct dapi *d, struct stage *s)
+{
+	struct err e = { "" };
+	int rc;
+
+	s->start = s->last = now();
+	/* a create in flight finishes: the engine would make it anyway */
+	dapi_set_abort(d, &signals, 2);
+	if (dctr_create(d, &s->spec, s->id, &e)) {
+		if (errno == EBUSY) {	/* the name is taken: not ours to remove */
+			tool_warn("%s: cannot create it from %s: %s", s->spec.name, s->spec.image, e.msg);
+			return signals ? 130 : 1;
+		}
+		return fail(d, s, "cannot create it from %s: %s", s->spec.image, e.msg);
+	}
+	if (signals)
+		return fail(d, s, "interrupted");
+	dapi_set_abort(d, &signals, 1);
+	if ((rc = run_container(d, s, &e)) || (rc = export_all(d, s, &e)) || (rc = finish(d, s, &e)))
+		return rc;
+	dapi_set_abort(d, NULL, 0);
+	if (!s->kept && dctr_remove(d, s->id, &e)) {
+		tool_warn("%s: done, but the container could not be removed: %s", s->spec.name, e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_stage(int argc, char **argv)
+{
+	struct stage s = { 0 };
+	struct dapi *d;
+	int rc;
+
+	parse_stage(&s, argc, argv);
+	open_stage_files(&s);
+	d = connect_engine();
+	catch_signals();
+	if (s.progress)
+		dapi_set_tick(d, tick, &s);
+	rc = run_stage(d, &s);
+	dapi_close(d);
+	free(s.spec.labels), free(s.spec.volumes), free(s.spec.env), free(s.spec.caps);
+	free(s.spec.ulimits), free(s.inputs), free(s.exports), free(s.input_fds);
+	if (s.log_fd >= 0 && close(s.log_fd) && !rc) {
+		tool_warn("%s: --log %s:", s.spec.name, s.log);
+		rc = 1;
+	}
+	return tool_finish(rc);
+}
+
+/* ---- bookkeeping ---- */
+
+static int
+cmd_ids(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	char id[80];
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (dimg_id(d, argv[i], id, &e) == 0) {
+			printf("%s=%s\n", argv[i], id);
+			continue;
+		}
+		tool_warn("%s: %s", argv[i], e.msg);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int
+cmd_info(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	json_t *info = NULL;
+	const char *version, *driver;
+	int rc = 1;
+
+	(void)argv;
+	if (argc)
+		tool_usage(usage_text);
+	if (dapi_json(d, "GET", "/info", NULL, &info, &e) != 200)
+		tool_warn("info: %s", e.msg);
+	else if (!(version = json_string_value(json_object_get(info, "ServerVersion"))) ||
+		 !(driver = json_string_value(json_object_get(info, "Driver"))))
+		tool_warn("info: no ServerVersion or Driver in the engine's answer");
+	else {
+		printf("%s %s\n", version, driver);
+		rc = 0;
+	}
+	json_decref(info);
+	return rc;
+}
+
+/* remove an image a load or a commit left without a name, if nothing
+ * uses it */
+static int
+drop_image(struct dapi *d, const char *id)
+{
+	struct err e = { "" };
+
+	if (dimg_remove(d, id, &e) == 0 || errno == ENOENT || errno == EBUSY)
+		return 0;
+	tool_warn("%s: cannot remove it: %s", id, e.msg);
+	return 1;
+}
+
+static int
+listed(const struct dload_list *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* REF=ID for each reference loaded; the image each one was moved away
+ * from is removed (docker names it; for podman, BEFORE's tags tell) */
+static int
+report_load(struct dapi *d, const struct dload *l, json_t *before)
+{
+	struct err e = { "" };
+	char id[80];
+	int rc = 0;
+
+	for (size_t i = 0; i < l->refs.n; i++) {
+		const char *ref = l->refs.v[i], *old = dimg_find_tag(before, ref);
+
+		if (dimg_id(d, ref, id, &e)) {
+			tool_warn("%s: loaded, but: %s", ref, e.msg);
+			rc = 1;
+			continue;
+		}
+		printf("%s=%s\n", ref, id);
+		if (old && strcmp(old, id))
+			rc |= drop_image(d, old);
+	}
+	for (size_t i = 0; i < l->ids.n; i++)
+		printf("%s\n", l->ids.v[i]);
+	for (size_t i = 0; i < l->replaced.n; i++)
+		if (!listed(&l->ids, l->replaced.v[i]))
+			rc |= drop_image(d, l->replaced.v[i]);
+	return rc;
+}
+
+static int
+cmd_load(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	struct dload l;
+	json_t *before = NULL;
+	const char *engine;
+	int fd, rc;
+
+	if (argc != 1)
+		tool_usage(usage_text);
+	fd = strcmp(argv[0], "-") ? open(argv[0], O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0)
+		tool_die("%s:", argv[0]);
+	if (!(engine = dapi_engine(d, &e)))
+		tool_die("%s", e.msg);
+	/* podman does not say which image a tag was moved away from */
+	if (!strcmp(engine, "podman") && dimg_list(d, NULL, 0, 0, &before, &e))
+		tool_die("listing the images: %s", e.msg);
+	if (dimg_load(d, fd, &l, &e)) {
+		tool_warn("%s: cannot load it: %s", argv[0], e.msg);
+		rc = 1;
+	} else if (!l.refs.n && !l.ids.n) {
+		tool_warn("%s: the engine loaded no image from it", argv[0]);
+		rc = 1;
+	} else
+		rc = report_load(d, &l, before);
+	dload_free(&l);
+	json_decref(before);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+static int
+cmd_rm_owned(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	json_t *list, *c;
+	size_t i;
+	int rc = 0;
+
+	if (dctr_list(d, argv, argc, &list, &e))
+		tool_die("listing the containers: %s", e.msg);
+	json_array_foreach(list, i, c) {
+		const char *id = json_string_value(json_object_get(c, "Id"));
+
+		if (id && dctr_remove(d, id, &e)) {
+			tool_warn("container %.12s: cannot remove it: %s", id, e.msg);
+			rc = 1;
+		}
+	}
+	json_decref(list);
+	return rc;
+}
+
+static int
+cmd_drop_dangling(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	json_t *list, *img;
+	size_t i;
+	int rc = 0;
+
+	if (dimg_list(d, argv, argc, 1, &list, &e))
+		tool_die("listing the images: %s", e.msg);
+	json_array_foreach(list, i, img) {
+		const char *id = json_string_value(json_object_get(img, "Id"));
+
+		if (id)
+			rc |= drop_image(d, id);
+	}
+	json_decref(list);
+	return rc;
+}
+
+static int
+cmd_rmi(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (dimg_remove(d, argv[i], &e) == 0 || errno == ENOENT)
+			continue;
+		tool_warn("%s: %s", argv[i], e.msg);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int
+cmd_volume_exists(struct dapi *d, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		char *x = dapi_escape(argv[i]), *path;
+		long st;
+
+		if (!x || asprintf(&path, "/volumes/%s", x) < 0)
+			tool_die("out of memory:");
+		free(x);
+		st = dapi_json(d, "GET", path, NULL, NULL, &e);
+		free(path);
+		if (st == 404)
+			rc = 1;
+		else if (st != 200) {
+			tool_warn("volume %s: %s", argv[i], e.msg);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct dapi *d, int argc, char **argv);
+	int min_args;
+} commands[] = {
+	{ "ids", cmd_ids, 1 },
+	{ "info", cmd_info, 0 },
+	{ "load", cmd_load, 1 },
+	{ "rm-owned", cmd_rm_owned, 1 },
+	{ "drop-dangling", cmd_drop_dangling, 1 },
+	{ "rmi", cmd_rmi, 1 },
+	{ "volume-exists", cmd_volume_exists, 1 },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct dapi *d;
+	int rc;
+
+	tool_name = "engine";
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2)
+		tool_usage(usage_text);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "stage"))
+		return cmd_stage(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (argc - 2 < commands[i].min_args)
+			tool_usage(usage_text);
+		d = connect_engine();
+		rc = commands[i].fn(d, argc - 2, argv + 2);
+		dapi_close(d);
+		return tool_finish(rc);
+	}
+	tool_usage(usage_text);
+}
