@@ -34,10 +34,10 @@ $(O)/asan/tests/%: tests/unit/%.c tests/unit/testutil.h $(O)/asan/libsm.a
 # The integration tests use the docker engine that answers, or a private
 # dockerd under $(O)/dockerd for the time of the run (mk/private-dockerd).
 WITH_ENGINE = $(TOP)/mk/private-dockerd $(O)/dockerd
-check: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS) $(FUZZ_CHECK_BINS)
+check: helpers $(HELPERS_STATIC_arm64) $(UNIT_BINS) $(UNIT_ASAN_BINS) $(FUZZ_CHECK_BINS)
 	$(Q)O=$(O) $(WITH_ENGINE) tests/run unit golden fuzz integration
 check-unit: helpers $(UNIT_BINS) $(UNIT_ASAN_BINS)
 	$(Q)O=$(O) tests/run unit golden
-check-integration: helpers
+check-integration: helpers $(HELPERS_STATIC_arm64)
 	$(Q)O=$(O) $(WITH_ENGINE) tests/run integration
 PHONY += check check-unit check-integration

@@ -17,18 +17,32 @@ DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev
 DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
 	clang libclang-rt-dev docker-registry npm|nodejs curl python3 openssl openssh-server
 DEB_BENCH := pigz zstd rsync hyperfine time python3
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
+# Another architecture, ARCH (PKG:ARCH is a package of that architecture;
+# mk/deps adds ARCH to dpkg's foreign architectures first):
+# DEB_CROSS_CC_ARCH cross-compiles the static helpers (mk/helpers.mk);
+# DEB_CROSS_ARCH, for a goal that builds or runs an image of ARCH on this
+# machine, adds qemu-user-static and binfmt-support (containers of ARCH
+# under emulation: mk/platform-check) and ARCH's libc and libgcc_s for the
+# fixture builder (tests/fixtures/builder/mkfixture ENGINE linux/ARCH;
+# Multi-Arch: same, already pulled in by libssl-dev:ARCH).
+DEB_CROSS_CC_arm64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev:arm64
+DEB_CROSS_arm64 := $(DEB_CROSS_CC_arm64) libc6:arm64 libgcc-s1:arm64 qemu-user-static binfmt-support
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH) $(DEB_CROSS_arm64)
 # make images/NAME needs one engine, either
 DEB_ENGINE := docker.io|docker-ce|podman
 
 # $(call deps-of,GOAL): the packages a goal needs
+# (the arm64 tests are part of make check)
 deps-of = $(strip \
 	$(if $(filter help clean deps %/clean,$(1)),, \
-	$(if $(filter check check-integration,$(1)),$(DEB_BUILD) $(DEB_TEST), \
+	$(if $(filter check check-integration,$(1)),$(DEB_BUILD) $(DEB_TEST) $(DEB_CROSS_arm64), \
 	$(if $(filter check-unit,$(1)),$(DEB_BUILD) libcmocka-dev, \
 	$(if $(filter bench,$(1)),$(DEB_PACKAGES), \
+	$(if $(filter helpers-static-% $(O)/bin-static-% $(O)/obj-%,$(1)),$(DEB_BUILD) $(DEB_CROSS_CC_$(call goal-arch,$(1))), \
 	$(if $(filter helpers $(O)/%,$(1)),$(DEB_BUILD), \
-	$(DEB_BUILD) $(DEB_ENGINE)))))))
+	$(DEB_BUILD) $(DEB_ENGINE))))))))
+# $(call goal-arch,GOAL): ARCH of helpers-static-ARCH, $(O)/bin-static-ARCH/..., $(O)/obj-ARCH/...
+goal-arch = $(firstword $(subst /, ,$(patsubst helpers-static-%,%,$(patsubst $(O)/bin-static-%,%,$(patsubst $(O)/obj-%,%,$(1))))))
 DEPS_WANT := $(sort $(foreach g,$(MAKECMDGOALS),$(call deps-of,$(g))))
 DEPS_STAMP := $(O)/.deps
 DEPS_MISSING := $(filter-out $(if $(wildcard $(DEPS_STAMP)),$(file <$(DEPS_STAMP))),$(DEPS_WANT))

@@ -1,6 +1,8 @@
 # helpers.mk: the C helpers, built into $(O)/bin (host) and, for the ones
-# that run inside the builder container, statically into $(O)/bin-static.
-# $(O)/asan holds the AddressSanitizer + UBSan build the unit tests also run.
+# that run inside the builder container, statically into $(O)/bin-static;
+# for a builder of another architecture, cross-compiled into
+# $(O)/bin-static-ARCH (below). $(O)/asan holds the AddressSanitizer +
+# UBSan build the unit tests also run.
 
 CC := $(if $(filter default undefined,$(origin CC)),cc,$(CC))
 PKG_CONFIG ?= pkg-config
@@ -79,4 +81,48 @@ $(eval $(call link-tool,$(O)/bin,engine,$$(ENGINE_LIBS)))
 helpers: $(HELPERS) $(HELPERS_STATIC)
 PHONY += helpers
 
--include $(shell find $(O)/obj $(O)/asan -name '*.d' 2>/dev/null)
+# --- the static helpers of every builder architecture ---
+# ARCH is the Docker/OCI name (PLATFORM linux/ARCH), which is Debian's too;
+# ARCH_TRIPLET_ARCH is its GNU triplet, the prefix of its cross toolchain
+# (Debian's gcc-TRIPLET: aarch64-linux-gnu-gcc). The machine's own ARCH
+# builds as above, into $(O)/bin-static; any other with TRIPLET-gcc
+# (CC_ARCH overrides it), objects in $(O)/obj-ARCH, into
+# $(O)/bin-static-ARCH, statically against that ARCH's libcrypto.a
+# (libssl-dev:ARCH; deps.mk's DEB_CROSS_CC_ARCH). For the framework:
+#   $(call helpers-static-dir,ARCH)  the directory to copy into the builder
+#   $(call helpers-static,ARCH)      its files (prerequisites of a stage)
+#   HELPERS_STATIC_ARCH              the same, as a variable
+#   make helpers-static-ARCH         builds them
+ARCHS := amd64 arm64
+ARCH_TRIPLET_amd64 := x86_64-linux-gnu
+ARCH_TRIPLET_arm64 := aarch64-linux-gnu
+# the machine's ARCH: the one whose triplet starts with `uname -m`, read
+# from /proc (Linux 6.1+) without a fork
+HOST_UNAME := $(or $(if $(wildcard /proc/sys/kernel/arch),$(file </proc/sys/kernel/arch)),$(shell uname -m))
+HOST_ARCH := $(firstword $(foreach a,$(ARCHS),$(if $(filter $(HOST_UNAME)-%,$(ARCH_TRIPLET_$(a))),$(a))))
+CROSS_ARCHS := $(filter-out $(HOST_ARCH),$(ARCHS))
+helpers-static-dir = $(if $(filter $(HOST_ARCH),$(1)),$(O)/bin-static,$(O)/bin-static-$(1))
+helpers-static = $(addprefix $(call helpers-static-dir,$(1))/,$(STATIC_TOOLS))
+
+# $(call cross-arch,ARCH)
+define cross-arch
+CC_$(1) ?= $(ARCH_TRIPLET_$(1))-gcc
+HELPERS_STATIC_$(1) := $$(call helpers-static,$(1))
+$(O)/obj-$(1)/%.o: helpers/%.c
+	$$(call msg,CC,$$@)
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC_$(1)) $$(HELPER_CFLAGS) $$(CFLAGS) -c -o $$@ $$<
+endef
+# $(call cross-link,ARCH,TOOL)
+define cross-link
+$(O)/bin-static-$(1)/$(2): $(call tool_objs,$(O)/obj-$(1),$(2)) $$(patsubst %,$(O)/obj-$(1)/lib/%.o,$$($(2)_deps))
+	$$(call msg,LD,$$@)
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC_$(1)) $$(CFLAGS) -o $$@ $$^ -static $$($(2)_libs)
+endef
+$(foreach a,$(CROSS_ARCHS),$(eval $(call cross-arch,$(a)))$(foreach t,$(STATIC_TOOLS),$(eval $(call cross-link,$(a),$(t)))))
+HELPERS_STATIC_$(HOST_ARCH) := $(HELPERS_STATIC)
+$(foreach a,$(ARCHS),$(eval helpers-static-$(a): $(call helpers-static,$(a))))
+PHONY += $(foreach a,$(ARCHS),helpers-static-$(a))
+
+-include $(shell find $(O)/obj $(wildcard $(O)/obj-*) $(O)/asan -name '*.d' 2>/dev/null)

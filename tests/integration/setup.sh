@@ -7,14 +7,30 @@
 NOWHERE=unix://$T_TMP/no-docker.sock
 FAKE=$T_TMP/fake
 mkdir -p "$FAKE"
-# dpkg-query: every package is installed but those in $MISSING
+# dpkg-query: every package is installed but those in $MISSING (PKG or
+# PKG:ARCH); PKG:ARCH is installed as ARCH, PKG as amd64, or as arm64 when
+# it is in $ARM64_ONLY
 cat > "$FAKE/dpkg-query" << 'EOF'
 #!/bin/bash
 echo "dpkg-query $*" >> "$LOG"
 for p in "$@"; do
-	case $p in -W | -f | '${Package} ${db:Status-Abbrev}\n') continue ;; esac
-	case " $MISSING " in *" $p "*) echo "dpkg-query: no packages found matching $p" >&2 ;; *) echo "$p ii " ;; esac
+	case $p in -W | -f | '${Package} ${Architecture} ${db:Status-Abbrev}\n') continue ;; esac
+	a=amd64
+	case $p in *:*) a=${p#*:} ;; esac
+	case " ${ARM64_ONLY-} " in *" $p "*) a=arm64 ;; esac
+	case " $MISSING " in *" $p "*) echo "dpkg-query: no packages found matching $p" >&2 ;; *) echo "${p%%:*} $a ii " ;; esac
 done
+EOF
+# dpkg: the machine is amd64; its foreign architectures are $FOREIGN
+cat > "$FAKE/dpkg" << 'EOF'
+#!/bin/bash
+echo "dpkg $*" >> "$LOG"
+case $1 in
+--print-architecture) echo amd64 ;;
+--print-foreign-architectures) for a in ${FOREIGN-}; do echo "$a"; done ;;
+--add-architecture) ;;
+*) exit 2 ;;
+esac
 EOF
 printf '#!/bin/sh\necho "apt-get $*" >> "$LOG"\n' > "$FAKE/apt-get"
 chmod +x "$FAKE"/*
@@ -36,6 +52,29 @@ check "an alternative is enough (podman for docker.io|podman)" \
 	env PATH="$FAKE:$PATH" MISSING=docker.io "$TOP/mk/deps" "$T_TMP/stamp3" 'docker.io|podman'
 expect "an alternative: no apt work" "" "$(grep ^apt-get "$LOG")"
 
+# --- PKG:ARCH: a package of a foreign architecture (DEB_CROSS_arm64) ---
+: > "$LOG"
+check "PKG:ARCH: arm64 not yet known: the guard installs" \
+	env PATH="$FAKE:$PATH" MISSING="libssl-dev:arm64 libc6:arm64" FOREIGN= \
+	"$TOP/mk/deps" "$T_TMP/stamp4" gcc libssl-dev libssl-dev:arm64 libc6:arm64 qemu-user-static
+expect "PKG:ARCH: dpkg --add-architecture arm64 once, then apt-get update, then one install" \
+	"dpkg --add-architecture arm64|apt-get update -q|apt-get install -y --no-install-recommends libssl-dev:arm64 libc6:arm64" \
+	"$(grep -e '^apt-get' -e '^dpkg --add' "$LOG" | paste -sd'|')"
+: > "$LOG"
+check "PKG:ARCH: arm64 already a foreign architecture" \
+	env PATH="$FAKE:$PATH" MISSING="libssl-dev:arm64" FOREIGN="i386 arm64" "$TOP/mk/deps" "$T_TMP/stamp5" libssl-dev:arm64
+expect "PKG:ARCH: arm64 known: no dpkg --add-architecture" \
+	"apt-get update -q|apt-get install -y --no-install-recommends libssl-dev:arm64" \
+	"$(grep -e '^apt-get' -e '^dpkg --add' "$LOG" | paste -sd'|')"
+: > "$LOG"
+check "PKG:ARCH: installed for arm64 is there" \
+	env PATH="$FAKE:$PATH" MISSING= FOREIGN=arm64 "$TOP/mk/deps" "$T_TMP/stamp6" libssl-dev libssl-dev:arm64
+expect "PKG:ARCH: installed: no apt or dpkg work" "" "$(grep -e '^apt-get' -e '^dpkg --add' "$LOG")"
+: > "$LOG"
+env PATH="$FAKE:$PATH" MISSING= ARM64_ONLY=libfoo FOREIGN=arm64 "$TOP/mk/deps" "$T_TMP/stamp7" libfoo libssl-dev:arm64 > /dev/null 2>&1
+expect "PKG:ARCH: an arm64 package does not stand for the machine's (libfoo)" \
+	"apt-get update -q|apt-get install -y --no-install-recommends libfoo" "$(grep ^apt-get "$LOG" | paste -sd'|')"
+
 # --- not root: make stops before compiling, with the list and the command ---
 NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)
 if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null && "${NOBODY[@]}" test -r "$TOP/Makefile"; then
@@ -56,6 +95,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null && "${NOBODY[@]}" test
 	: > "$LOG"
 	env PATH="$FAKE:$PATH" MISSING=jq "${MK[@]}" O="$NR/out" -n helpers > /dev/null 2>&1
 	expect "once checked, make reads the stamp and does not ask dpkg again" "" "$(cat "$LOG")"
+	: > "$LOG"
+	"${NOBODY[@]}" env PATH="$FAKE:$PATH" MISSING="libssl-dev:arm64" FOREIGN= \
+		"$TOP/mk/deps" "$NR/stamp" gcc libssl-dev:arm64 > "$T_TMP/nr.out" 2>&1
+	expect "not root, PKG:ARCH: fails" 1 "$?"
+	check "not root, PKG:ARCH: the commands add the architecture first" \
+		grep -qx "  dpkg --add-architecture arm64 && apt-get update && apt-get install -y --no-install-recommends libssl-dev:arm64" "$T_TMP/nr.out"
+	expect "not root, PKG:ARCH: no dpkg --add-architecture, no apt work" "" "$(grep -e '^apt-get' -e '^dpkg --add' "$LOG")"
 else
 	skip "the not-root guard" "needs root, setpriv, and a checkout that user 65534 can read"
 fi
