@@ -1,11 +1,25 @@
-# lint: every USE flag of the image must exist in the IUSE of what it names
-# (Portage ignores the others silently), checked in seconds, before any
-# compiling, against the tree's metadata/md5-cache; errors name the image's
-# own file and line (uselint, README "The helpers"). Runs in a throwaway
-# container of the portage snapshot (its /etc/portage).
+# lint: what the image names must exist in the tree, checked in seconds
+# before anything is compiled (Portage ignores an unknown USE flag
+# silently, and finds a misspelled atom only when it resolves the emerge):
+# every flag of USE and portage/package.use* in the IUSE of what it names;
+# every atom of PACKAGES matching an ebuild visible on the image's ARCH
+# (KEYWORDS, with ACCEPT_KEYWORDS and portage/package.accept_keywords);
+# PROVIDED as package.provided takes it, naming a package of the tree;
+# UNMERGE naming one. Against the tree's metadata/md5-cache (uselint,
+# README "The helpers"); each error names the image's own file and line.
+# Runs in a throwaway container of the portage snapshot (its /etc/portage).
 . /scratchmerge/stages/common.sh
-pu=
-[ ! -e /etc/portage/package.use ] || pu="--package-use /etc/portage/package.use"
-# shellcheck disable=SC2086 # pu is one option and its argument, or nothing
-uselint --repo /var/db/repos/gentoo $pu --use "$SM_USE" \
-	--use-origin "$SM_ORIGIN_USE: ${SM_IMG_VAR}_USE" --as /etc/portage="$SM_IMG_DIR/portage"
+set --
+[ ! -e /etc/portage/package.use ] || set -- "$@" --package-use /etc/portage/package.use
+[ ! -e /etc/portage/package.accept_keywords ] || set -- "$@" --accept-keywords /etc/portage/package.accept_keywords
+# the ACCEPT_KEYWORDS of the builder's profile and make.conf, as Portage
+# sees them (a builder without portageq: the ARCH's stable keyword)
+if command -v portageq > /dev/null; then
+	set -- "$@" --keywords "$(portageq envvar ACCEPT_KEYWORDS)"
+fi
+uselint --repo /var/db/repos/gentoo "$@" --arch "$SM_ARCH" \
+	--use "$SM_USE" --use-origin "$SM_ORIGIN_USE: ${SM_IMG_VAR}_USE" \
+	--packages "$SM_PACKAGES" --packages-origin "$SM_ORIGIN_PACKAGES: ${SM_IMG_VAR}_PACKAGES" \
+	--provided "$SM_PROVIDED" --provided-origin "$SM_ORIGIN_PROVIDED: ${SM_IMG_VAR}_PROVIDED" \
+	--unmerge "$SM_UNMERGE" --unmerge-origin "$SM_ORIGIN_UNMERGE: ${SM_IMG_VAR}_UNMERGE" \
+	--as /etc/portage="$SM_IMG_DIR/portage"

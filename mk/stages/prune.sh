@@ -28,12 +28,23 @@ prune_path() {	# delete ./$1 unless kept; inside a kept parent, go entry by entr
 }
 
 # Before the VDB goes: every soname a package in ROOT requires must be
-# provided by a package in ROOT, or the image would not start.
-missing=$(vdb --root "$ROOT_DIR" needs --missing)
+# provided by a package in ROOT, or the image would not start. What is
+# missing is named with the package that needs it and the builder's
+# package that provides it, and the line that copies it over.
+missing=$(vdb --root "$ROOT_DIR" needs --missing --providers /)
 if [ -n "$missing" ]; then
 	echo "*** sonames required in ROOT but provided by no package in it:"
-	echo "$missing" | sed 's/^/***   /'
-	echo "*** (UNMERGE removed a library that is needed, or RUNTIME_FROM_BUILDER lacks one)"
+	printf '%s\n' "$missing" | sed 's/^/***   /'
+	# the CAT/PN of each builder package named
+	pkgs=$(printf '%s\n' "$missing" | sed -n 's/.*, provided in \/ by //p' | tr ',' '\n' |
+		sed 's/^ *//; s/-[0-9][^/]*$//' | sort -u | paste -sd' ')
+	if [ -n "$pkgs" ]; then
+		# += where the Makefile sets it already, else :=
+		case $SM_ORIGIN_RUNTIME_LIBS_FROM_BUILDER in "$SM_IMG_DIR/Makefile:"*) op="+=" ;; *) op=":=" ;; esac
+		echo "*** to copy their shared libraries from the builder, add to $SM_IMG_DIR/Makefile (before \$(eval \$(image))):"
+		echo "***   ${SM_IMG_VAR}_RUNTIME_LIBS_FROM_BUILDER $op $pkgs"
+	fi
+	echo "*** (or UNMERGE removed a library that is needed)"
 	exit 1
 fi
 note "soname closure complete: every required library is in ROOT"

@@ -87,12 +87,12 @@ sm "$HELLO"
 expect "nothing changed: nothing runs" "" "$(ran fx-hello)"
 
 # --- a failing stage: named, no stamp, no snapshot, a fixed rerun resumes ---
-sm "$HELLO" FX_HELLO_PACKAGES=app-misc/nope
+sm "$HELLO" "FX_HELLO_PACKAGES=app-misc/hello app-misc/extra app-misc/broken"
 rc=$?
-expect "an unknown package fails make" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
+expect "a package whose build fails fails make" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
 check "the failure names image, stage and log" \
 	grep -q "fx-hello: stage emerge-root failed: exit status 1" "$T_TMP/last"
-check "... and shows the log's last lines" grep -q 'there are no ebuilds to satisfy "app-misc/nope"' "$T_TMP/last"
+check "... and shows the log's last lines" grep -q 'ERROR: app-misc/broken-1.0::gentoo failed (compile phase)' "$T_TMP/last"
 check "... and the log file" grep -q "full log: $OUT/fx-hello/emerge-root.log" "$T_TMP/last"
 check "no stamp for the failed stage" test ! -e "$OUT/fx-hello/.stamp-emerge-root"
 check "no snapshot of the failed stage" bash -c "! docker image inspect $(snap fx-hello):emerge-root >/dev/null 2>&1"
@@ -104,8 +104,11 @@ expect "the fixed rerun resumes at the failed stage" "lint emerge-root glibc unm
 sm "$HELLO" FX_HELLO_RUNTIME_LIBS_FROM_BUILDER=
 rc=$?
 expect "a missing library fails the build" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
-check "... at prune, naming the soname" bash -c \
-	"grep -q 'fx-hello: stage prune failed' '$T_TMP/last' && grep -q 'x86_64 libgcc_s.so.1' '$T_TMP/last'"
+check "... at prune, naming the package that needs the soname and the builder's that provides it" bash -c \
+	"grep -q 'fx-hello: stage prune failed' '$T_TMP/last' &&
+	 grep -q 'app-misc/hello-1.0-r1 needs libgcc_s.so.1 (x86_64), provided in / by sys-devel/gcc-12.2.0' '$T_TMP/last'"
+check "... and the line to add to the image's Makefile" grep -q \
+	"FX_HELLO_RUNTIME_LIBS_FROM_BUILDER := sys-devel/gcc" "$T_TMP/last"
 sm "$HELLO"
 expect "the library back: glibc stage on" "glibc unmerge prune scratch" "$(ran fx-hello)"
 

@@ -92,6 +92,33 @@ expect "... at the config check, before any stage" "config" "$(ran fx-second)"
 check "... naming the image and the file" grep -q "fx-second: check config failed: $SECOND/image.yaml: No such file or directory" "$T_TMP/last"
 mv "$T_TMP/image.yaml" "$SECOND/image.yaml"
 
+# --- image.yaml with a tab: said to be a tab ---
+printf 'entrypoint: [/usr/bin/hello]\nenv:\n\tLANG: C\n' > "$T_TMP/tab.yaml"
+cp "$SECOND/image.yaml" "$T_TMP/image.yaml" && cp "$T_TMP/tab.yaml" "$SECOND/image.yaml"
+sm "$SECOND"
+expect "an image.yaml indented with a tab fails at the config check" "failed config" "$(failed $?) $(ran fx-second)"
+check "... saying it is a tab, with file, line and column" \
+	grep -q "fx-second: check config failed: $SECOND/image.yaml:3:1: a tab character: YAML indents with spaces only" "$T_TMP/last"
+cp "$T_TMP/image.yaml" "$SECOND/image.yaml"
+
+# --- atoms that name nothing: found by the lint, before any emerge ---
+sm "$SECOND"
+sm "$SECOND" FX_SECOND_PACKAGES=app-misc/helo
+expect "a PACKAGES atom that matches no ebuild fails at the lint, before any emerge" "failed lint" "$(failed $?) $(ran fx-second)"
+check "... naming where it was set, the atom and the closest package" grep -q \
+	"the command line: FX_SECOND_PACKAGES: app-misc/helo matches no ebuild in the tree (closest: app-misc/hello)" "$T_TMP/last"
+sm "$SECOND" FX_SECOND_UNMERGE=app-misc/extr
+expect "an UNMERGE atom that names nothing fails at the lint (before: found after the emerge)" "failed lint" "$(failed $?) $(ran fx-second)"
+check "... naming it and the closest package" grep -q "FX_SECOND_UNMERGE: app-misc/extr: no package app-misc/extr in the tree (closest: app-misc/extra)" "$T_TMP/last"
+sm "$SECOND" FX_SECOND_PROVIDED=app-misc/extras-2.0
+expect "a PROVIDED atom that names nothing fails at the lint" "failed lint" "$(failed $?) $(ran fx-second)"
+check "... naming it" grep -q "FX_SECOND_PROVIDED: app-misc/extras-2.0: no package app-misc/extras in the tree (closest: app-misc/extra)" "$T_TMP/last"
+{ grep -v eval "$T_TMP/Makefile.second"; echo 'FX_SECOND_PACKAGES += app-misc/nothere'; echo '$(eval $(image))'; } > "$SECOND/Makefile"
+sm "$SECOND"
+check "... one set in the Makefile: its file and first line" grep -q \
+	"$SECOND/Makefile:$(grep -n '^FX_SECOND_PACKAGES' "$SECOND/Makefile" | head -1 | cut -d: -f1): FX_SECOND_PACKAGES: app-misc/nothere matches no ebuild" "$T_TMP/last"
+cp "$T_TMP/Makefile.second" "$SECOND/Makefile"
+
 # --- pretend names the real targets of an image outside images/ ---
 sm "$SECOND/pretend"
 check "pretend points at the image's own report target" grep -q "make $SECOND/report lists them" "$T_TMP/last"
