@@ -30,6 +30,12 @@ cat > "$T_TMP/walk" << 'EOF'
 set -u
 UMK=("$@")
 out=$T_DIR/out
+# block MARKER: the code block after the README's <!-- MARKER... --> line
+block() {
+	awk -v m="<!-- $1" 'index($0, m) == 1 { on = 1; next }
+		on && /^```/ { if (inside) exit; inside = 1; next }
+		inside { print }' "$CLONE/README.md"
+}
 echo "--- 1 the README's command, first: make IMAGE_DIRS=tests/images tests/images/fx-hello"
 "${UMK[@]}" IMAGE_DIRS=tests/images tests/images/fx-hello > "$out/build" 2>&1
 echo "build=$?" >> "$out/status"
@@ -43,13 +49,13 @@ echo "again=$?" >> "$out/status"
 
 echo "--- 2 the README's \"Adding an image\", word for word"
 # the commands between the marker and the end of its code block
-sed -n '/^<!-- adding-an-image: /,/^```$/p' "$CLONE/README.md" | sed '1,2d;$d' > "$out/readme.sh"
+block adding-an-image: > "$out/readme.sh"
 (cd "$CLONE" && PATH=$T_DIR/bin:$PATH bash -e "$out/readme.sh") > "$out/readme" 2>&1
 echo "readme=$?" >> "$out/status"
 docker run --rm --network none greeter:latest > "$out/greeter" 2>&1
 
 echo "--- 3 the README's \"Adding a stage\": its three blocks put where it says"
-blk() { sed -n "/^<!-- adding-a-stage: $1 -->/,/^\`\`\`\$/p" "$CLONE/README.md" | sed '1,2d;$d'; }
+blk() { block "adding-a-stage: $1 -->"; }
 blk 'the block' > "$out/block"
 awk -v f="$out/block" '/^STAGES \+= prune$/ { while ((getline l < f) > 0) print l; print "" } { print }' \
 	"$CLONE/mk/stages.mk" > "$out/stages.mk" && mv "$out/stages.mk" "$CLONE/mk/stages.mk"
