@@ -71,6 +71,7 @@ layer() {	# the files of greeter's image
 "${UMK[@]}" help > "$out/help" 2>&1
 "${UMK[@]}" images/greeter > "$out/stage-none" 2>&1
 echo "stage-none=$?" >> "$out/status"
+cp "$CLONE/build/greeter/locales.log" "$out/locales-none.log"
 layer > "$out/locales-none"
 "${UMK[@]}" images/greeter GREETER_LOCALES=de > "$out/stage-de" 2>&1
 echo "stage-de=$?" >> "$out/status"
@@ -110,7 +111,7 @@ ran_in() { sed -n 's/^>>> greeter \([a-z-]*\)\( (.*)\)\{0,1\}$/\1/p' "$T_TMP/out
 check "README \"Adding a stage\": make help lists the new stage" grep -q '^  locales: only the LOCALES' "$T_TMP/out/help"
 expect "... an image without LOCALES runs it (tagging, no container), then prune and scratch" \
 	"0 locales prune scratch" "$(st stage-none) $(ran_in stage-none)"
-check "... and the unmerge snapshot was tagged" grep -q 'nothing to do in locales: tagging' "$CLONE/build/greeter/locales.log"
+check "... and the unmerge snapshot was tagged" grep -q 'nothing to do in locales: tagging' "$T_TMP/out/locales-none.log"
 expect "... every locale is there" "usr/share/locale/de/ usr/share/locale/en_GB/ usr/share/locale/fr/" "$(cat "$T_TMP/out/locales-none")"
 expect "... LOCALES=de reruns locales, prune and scratch" "0 locales prune scratch" "$(st stage-de) $(ran_in stage-de)"
 check "... saying why" grep -qx '>>> greeter locales (LOCALES changed)' "$T_TMP/out/stage-de"
