@@ -58,8 +58,8 @@ endef
 ##   PLATFORM             builder platform and image architecture (default
 ##                        linux/amd64; linux/arm64 needs an arm64 builder or qemu)
 ##   COMPRESS             layer compression: gzip (default), zstd, none
-## An image's own variables (PHP_SLOT) are allowed; one within two letters of a
-## known name is taken for a typo and stops make.
+## An image's own variables (PHP_SLOT) are allowed, but one within two letters
+##   of a known name is taken for a typo and stops make.
 ## Global knobs: DOCKER=docker|podman, O=build, JOBS=N, V=1, IMAGE_DIRS, NETWORK.
 
 # Builders: where a stage3 and a tree come from. BUILDER.B.MAKE, when set,
