@@ -2,7 +2,8 @@
  * in one process: the whole life of a stage container, and the few
  * bookkeeping calls of the framework. The engine is found as the docker
  * CLI finds it (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH).
- * Exit: 0 ok, 1 failure, 2 usage, 130 interrupted. */
+ * Exit: 0 ok, 1 failure, 2 usage, 3 (stage) a --need-volume is missing,
+ * 130 interrupted. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +28,20 @@ static const char usage_text[] =
 	"        [--env K=V]... [--cap-add CAP]... [--workdir DIR] [--platform OS/ARCH[/VARIANT]]\n"
 	"        [--ulimit NAME=SOFT[:HARD]]... [--runtime NAME] [--input FILE|-]...\n"
 	"        [--log FILE] [--tee] [--progress SECONDS] [--progress-label TEXT]\n"
-	"        (--commit REPO:TAG | --keep NAME | --discard) [--export PATH=FILE]... -- CMD [ARG...]\n"
+	"        (--commit REPO:TAG | --keep NAME | --discard) [--export PATH=FILE]...\n"
+	"        [--owner LABEL=VALUE]... [--need-volume NAME]... -- CMD [ARG...]\n"
+	"        --owner: first remove the containers that carry these labels (left by a\n"
+	"        stage that was killed), last the dangling images that do; --need-volume:\n"
+	"        exit 3 before creating anything when that volume does not exist\n"
 	"  ids REF...               REF=ID for each image\n"
 	"  info                     VERSION DRIVER of the engine\n"
 	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
 	"  rm-owned LABEL=VALUE...  remove the containers that carry all these labels\n"
 	"  drop-dangling LABEL=VALUE...  remove the dangling images with these labels that nothing uses\n"
 	"  rmi REF...               remove images (no force; a missing one is fine)\n"
-	"  volume-exists NAME...    exit 0 when every volume exists\n";
+	"  volume-exists NAME...    exit 0 when every volume exists\n"
+	"  tag SRC DST [LABEL=VALUE...]  tag the image SRC as DST (REPO:TAG); with labels, first\n"
+	"                           remove the containers, last the dangling images, that carry them\n";
 
 static volatile sig_atomic_t signals;
 
@@ -85,12 +92,73 @@ push(char ***v, size_t *n, char *s)
 	*v = nv;
 }
 
+/* the containers that carry all LABELS, removed with their volumes */
+static int
+remove_owned(struct dapi *d, char **labels, size_t n)
+{
+	struct err e = { "" };
+	json_t *list, *c;
+	size_t i;
+	int rc = 0;
+
+	if (dctr_list(d, labels, n, &list, &e)) {
+		tool_warn("listing the containers: %s", e.msg);
+		return 1;
+	}
+	json_array_foreach(list, i, c) {
+		const char *id = json_string_value(json_object_get(c, "Id"));
+
+		if (id && dctr_remove(d, id, &e)) {
+			tool_warn("container %.12s: cannot remove it: %s", id, e.msg);
+			rc = 1;
+		}
+	}
+	json_decref(list);
+	return rc;
+}
+
+static int
+drop_image(struct dapi *d, const char *id)
+{
+	struct err e = { "" };
+
+	if (dimg_remove(d, id, &e) == 0 || errno == ENOENT || errno == EBUSY)
+		return 0;
+	tool_warn("%s: cannot remove it: %s", id, e.msg);
+	return 1;
+}
+
+/* the dangling images that carry all LABELS and that nothing uses */
+static int
+drop_dangling(struct dapi *d, char **labels, size_t n)
+{
+	struct err e = { "" };
+	json_t *list, *img;
+	size_t i;
+	int rc = 0;
+
+	if (dimg_list(d, labels, n, 1, &list, &e)) {
+		tool_warn("listing the images: %s", e.msg);
+		return 1;
+	}
+	json_array_foreach(list, i, img) {
+		const char *id = json_string_value(json_object_get(img, "Id"));
+
+		if (id)
+			rc |= drop_image(d, id);
+	}
+	json_decref(list);
+	return rc;
+}
+
 /* ---- stage ---- */
 
 struct stage {
 	struct dctr_spec spec;
 	char **inputs, **exports;	/* FILE|-, PATH=FILE */
 	size_t ninputs, nexports;
+	char **owner, **volumes;	/* LABEL=VALUE, volume names */
+	size_t nowner, nvolumes;
 	int *input_fds, log_fd, tee, discard;
 	const char *log, *commit, *keep, *label;
 	long progress;
@@ -144,6 +212,8 @@ stage_option(struct stage *s, int c, char *arg)
 			tool_usage("--progress SECONDS: a whole number of seconds, at least 1\n");
 		break;
 	case 'T': s->label = arg; break;
+	case 'o': push(&s->owner, &s->nowner, arg); break;
+	case 'V': push(&s->volumes, &s->nvolumes, arg); break;
 	default: tool_usage(usage_text);
 	}
 }
@@ -162,6 +232,7 @@ parse_stage(struct stage *s, int argc, char **argv)
 		{ "progress", required_argument, NULL, 'p' }, { "progress-label", required_argument, NULL, 'T' },
 		{ "commit", required_argument, NULL, 'C' }, { "keep", required_argument, NULL, 'K' },
 		{ "discard", no_argument, NULL, 'D' }, { "export", required_argument, NULL, 'x' },
+		{ "owner", required_argument, NULL, 'o' }, { "need-volume", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -266,13 +337,29 @@ fail(struct dapi *d, struct stage *s, const char *fmt, ...)
 	dapi_set_abort(d, NULL, 0);
 	if (dctr_remove(d, s->id[0] ? s->id : s->spec.name, &e))
 		tool_warn("%s: could not remove the container: %s", s->spec.name, e.msg);
-	if (s->image[0] && dimg_remove(d, s->commit, &e) && errno != ENOENT)
+	/* not even an older snapshot of that name outlives a failed stage */
+	if (s->commit && dimg_remove(d, s->commit, &e) && errno != ENOENT)
 		tool_warn("%s: could not remove the snapshot %s: %s", s->spec.name, s->commit, e.msg);
 	for (size_t i = 0; i < s->nexports; i++) {
 		export_tmp(s->exports[i], tmp, sizeof(tmp));
 		unlink(tmp);
 	}
 	return signals ? 130 : 1;
+}
+
+/* the container's own run, in the log (bench/stage-times.py reads it) */
+static void
+log_times(struct dapi *d, struct stage *s)
+{
+	char started[40], finished[40], line[128];
+	struct err e = { "" };
+	int n;
+
+	if (s->log_fd < 0 || dctr_times(d, s->id, started, finished, &e))
+		return;
+	n = snprintf(line, sizeof(line), "engine: the container ran from %s to %s\n", started, finished);
+	if (n > 0 && (size_t)n < sizeof(line))
+		path_write_all(s->log_fd, line, n);
 }
 
 static int
@@ -289,6 +376,7 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 		return fail(d, s, "its output: %s", e->msg);
 	if (dctr_wait(d, s->id, &status, e))
 		return fail(d, s, "waiting for it: %s", e->msg);
+	log_times(d, s);
 	/* what the engine logged after the follow ended */
 	if (dctr_logs(d, s->id, 0, s->logged, output, s, e))
 		return fail(d, s, "its output: %s", e->msg);
@@ -354,6 +442,19 @@ run_stage(struct dapi *d, struct stage *s)
 	int rc;
 
 	s->start = s->last = now();
+	for (size_t i = 0; i < s->nvolumes; i++) {
+		int have = dctr_volume_exists(d, s->volumes[i], &e);
+
+		if (have < 0)
+			tool_die("%s: volume %s: %s", s->spec.name, s->volumes[i], e.msg);
+		if (!have) {
+			tool_warn("%s: the volume %s does not exist", s->spec.name, s->volumes[i]);
+			return 3;
+		}
+	}
+	/* what a stage that was killed (or lost its engine) left behind */
+	if (s->nowner)
+		remove_owned(d, s->owner, s->nowner);
 	/* a create in flight finishes: the engine would make it anyway */
 	dapi_set_abort(d, &signals, 2);
 	if (dctr_create(d, &s->spec, s->id, &e)) {
@@ -390,9 +491,15 @@ cmd_stage(int argc, char **argv)
 	if (s.progress)
 		dapi_set_tick(d, tick, &s);
 	rc = run_stage(d, &s);
+	/* the snapshot a commit replaced, or one a failure untagged */
+	if (s.nowner && rc != 3) {
+		dapi_set_abort(d, NULL, 0);
+		drop_dangling(d, s.owner, s.nowner);
+	}
 	dapi_close(d);
 	free(s.spec.labels), free(s.spec.volumes), free(s.spec.env), free(s.spec.caps);
 	free(s.spec.ulimits), free(s.inputs), free(s.exports), free(s.input_fds);
+	free(s.owner), free(s.volumes);
 	if (s.log_fd >= 0 && close(s.log_fd) && !rc) {
 		tool_warn("%s: --log %s:", s.spec.name, s.log);
 		rc = 1;
@@ -446,16 +553,6 @@ cmd_info(struct dapi *d, int argc, char **argv)
 
 /* remove an image a load or a commit left without a name, if nothing
  * uses it */
-static int
-drop_image(struct dapi *d, const char *id)
-{
-	struct err e = { "" };
-
-	if (dimg_remove(d, id, &e) == 0 || errno == ENOENT || errno == EBUSY)
-		return 0;
-	tool_warn("%s: cannot remove it: %s", id, e.msg);
-	return 1;
-}
 
 static int
 listed(const struct dload_list *l, const char *s)
@@ -532,43 +629,13 @@ cmd_load(struct dapi *d, int argc, char **argv)
 static int
 cmd_rm_owned(struct dapi *d, int argc, char **argv)
 {
-	struct err e = { "" };
-	json_t *list, *c;
-	size_t i;
-	int rc = 0;
-
-	if (dctr_list(d, argv, argc, &list, &e))
-		tool_die("listing the containers: %s", e.msg);
-	json_array_foreach(list, i, c) {
-		const char *id = json_string_value(json_object_get(c, "Id"));
-
-		if (id && dctr_remove(d, id, &e)) {
-			tool_warn("container %.12s: cannot remove it: %s", id, e.msg);
-			rc = 1;
-		}
-	}
-	json_decref(list);
-	return rc;
+	return remove_owned(d, argv, argc);
 }
 
 static int
 cmd_drop_dangling(struct dapi *d, int argc, char **argv)
 {
-	struct err e = { "" };
-	json_t *list, *img;
-	size_t i;
-	int rc = 0;
-
-	if (dimg_list(d, argv, argc, 1, &list, &e))
-		tool_die("listing the images: %s", e.msg);
-	json_array_foreach(list, i, img) {
-		const char *id = json_string_value(json_object_get(img, "Id"));
-
-		if (id)
-			rc |= drop_image(d, id);
-	}
-	json_decref(list);
-	return rc;
+	return drop_dangling(d, argv, argc);
 }
 
 static int
@@ -593,22 +660,43 @@ cmd_volume_exists(struct dapi *d, int argc, char **argv)
 	int rc = 0;
 
 	for (int i = 0; i < argc; i++) {
-		char *x = dapi_escape(argv[i]), *path;
-		long st;
+		int have = dctr_volume_exists(d, argv[i], &e);
 
-		if (!x || asprintf(&path, "/volumes/%s", x) < 0)
-			tool_die("out of memory:");
-		free(x);
-		st = dapi_json(d, "GET", path, NULL, NULL, &e);
-		free(path);
-		if (st == 404)
-			rc = 1;
-		else if (st != 200) {
+		if (have < 0)
 			tool_warn("volume %s: %s", argv[i], e.msg);
+		if (have != 1)
 			rc = 1;
-		}
 	}
 	return rc;
+}
+
+static int
+cmd_tag(struct dapi *d, int argc, char **argv)
+{
+	const char *dst = argv[1], *colon = strrchr(dst, ':'), *slash = strrchr(dst, '/');
+	char *src, *name, *repo, *tag, *path;
+	struct err e = { "" };
+	long st;
+
+	if (!colon || (slash && colon < slash))
+		tool_usage("tag SRC REPO:TAG [LABEL=VALUE...]\n");
+	if (argc > 2)
+		remove_owned(d, argv + 2, argc - 2);
+	if (!(name = strndup(dst, colon - dst)))
+		tool_die("out of memory:");
+	src = dapi_escape(argv[0]), repo = dapi_escape(name), tag = dapi_escape(colon + 1);
+	free(name);
+	if (!src || !repo || !tag || asprintf(&path, "/images/%s/tag?repo=%s&tag=%s", src, repo, tag) < 0)
+		tool_die("out of memory:");
+	st = dapi_json(d, "POST", path, NULL, NULL, &e);
+	free(src), free(repo), free(tag), free(path);
+	if (st != 200 && st != 201) {
+		tool_warn("%s: cannot tag it as %s: %s", argv[0], dst, e.msg);
+		return 1;
+	}
+	if (argc > 2)
+		drop_dangling(d, argv + 2, argc - 2);
+	return 0;
 }
 
 static const struct {
@@ -623,6 +711,7 @@ static const struct {
 	{ "drop-dangling", cmd_drop_dangling, 1 },
 	{ "rmi", cmd_rmi, 1 },
 	{ "volume-exists", cmd_volume_exists, 1 },
+	{ "tag", cmd_tag, 2 },
 };
 
 int

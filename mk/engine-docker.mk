@@ -21,8 +21,18 @@ NETWORK ?= default
 # Caches shared by every image (named volumes): distfiles and binary packages.
 CACHE_VOLUMES ?= scratchmerge-distfiles:/var/cache/distfiles scratchmerge-binpkgs:/var/cache/binpkgs
 
+# The stages' engine client: the engine tool (helpers/engine.c: a whole
+# stage in one process, over the Engine API) for a docker engine; the CLI
+# through mk/engine-cli (the same interface) for podman (daemonless: its
+# API service costs more a stage than its CLI), for an ssh:// engine (the
+# docker CLI keeps one connection, the tool would open one a request) and
+# when DOCKER_RUN_FLAGS adds flags only the CLI takes.
+ENGINE_TOOL := $(O)/bin/engine
+ENGINE_CLIENT = $(if $(filter podman,$(ENGINE_KIND))$(filter ssh://%,$(DOCKER_HOST))$(strip \
+	$(engine-run-flags)),$(TOP)/mk/engine-cli,$(abspath $(ENGINE_TOOL)))
+
 # Exported to mk/run-stage, mk/scratch and images/*/test.
-export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES
+export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES ENGINE_CLIENT
 
 # $(call engine-ids,IMAGE...): "IMAGE=ID" for each base image, in one call;
 # missing images are pulled (real Gentoo path), a failed pull stops make

@@ -136,7 +136,7 @@ PHONY += $(2) $(2)/ $(addprefix $(2)/,$(ALL_STAGES) $(addsuffix -redo,$(STAGES))
 endef
 # $(call action-rule,NAME,DIR,ACTION): images/NAME/ACTION, run when asked
 define action-rule
-$(2)/$(3): $(O)/$(1)/.stamp-$($(3).FROM) $(O)/$(1)/.opts-$(3) | $(call stage-progs,$(3))
+$(2)/$(3): $(O)/$(1)/.stamp-$($(3).FROM) $(O)/$(1)/.opts-$(3) | $(call stage-progs,$(3)) $(ENGINE_TOOL)
 	$$(Q)$$(WHY) $(1) $(3) $(O)/$(1)/.opts-$(3)
 	$$(Q)$$(call with-lock,$(1)) $$(RUN_STAGE) $$(call run-stage-args,$(1),$(3)) --show
 	@rm -f $(O)/$(1)/.opts-$(3).old
@@ -349,7 +349,7 @@ run-stage-program = $(if $(filter script,$(2)),--program mk/stages/$(1).sh=stage
 stage-lock = $(if $($(1).FROM),$$(call with-lock,$$*))
 define stage-rule
 $(O)/%/.stamp-$(1): $(if $(filter-out base,$($(1).FROM)),$(O)/%/.stamp-$($(1).FROM)) $(O)/%/.opts-$(1) \
-		| $(call stage-progs,$(1)) $(addprefix $(O)/%/.stamp-,$($(1).CHECKS))
+		| $(call stage-progs,$(1)) $(ENGINE_TOOL) $(addprefix $(O)/%/.stamp-,$($(1).CHECKS))
 	@rm -f $$@
 	$$(Q)$$(WHY) $$* $(1) $$(@D)/.opts-$(1)
 	$$(Q)$(call stage-lock,$(1)) $(if $(filter container,$($(1).KIND)),$$(RUN_STAGE) $$(call run-stage-args,$$*,$(1)),$$(call \

@@ -331,3 +331,46 @@ dctr_list(struct dapi *d, char **labels, size_t n, json_t **list, struct err *e)
 {
 	return dapi_list(d, "/containers/json?all=1&", labels, n, 0, list, e);
 }
+
+int
+dctr_times(struct dapi *d, const char *id, char started[40], char finished[40], struct err *e)
+{
+	char path[128];
+	json_t *reply = NULL, *state;
+	const char *a, *b;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", id);
+	if (expect(dapi_json(d, "GET", path, NULL, &reply, e), 0))
+		return -1;
+	state = json_object_get(reply, "State");
+	a = json_string_value(json_object_get(state, "StartedAt"));
+	b = json_string_value(json_object_get(state, "FinishedAt"));
+	if (!a || !b) {
+		json_decref(reply);
+		return err_set(e, EPROTO, "no StartedAt/FinishedAt in the engine's answer");
+	}
+	snprintf(started, 40, "%s", a);
+	snprintf(finished, 40, "%s", b);
+	json_decref(reply);
+	return 0;
+}
+
+int
+dctr_volume_exists(struct dapi *d, const char *name, struct err *e)
+{
+	char *x = dapi_escape(name), *path;
+	long st;
+
+	if (!x || asprintf(&path, "/volumes/%s", x) < 0) {
+		free(x);
+		return err_set(e, ENOMEM, "out of memory");
+	}
+	free(x);
+	st = dapi_json(d, "GET", path, NULL, NULL, e);
+	free(path);
+	if (st == 200)
+		return 1;
+	if (st == 404)
+		return 0;
+	return -1;
+}

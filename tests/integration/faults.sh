@@ -71,8 +71,8 @@ check "... and nothing recreated the old path" test ! -e "$MV"
 (cd "$MV-moved" && "${MVK[@]}" tests/images/fx-second/clean > /dev/null 2>&1)
 
 # --- SIGINT and SIGTERM in every stage, then a plain make resumes ---
-# slow-engine pauses before the engine call that starts the stage's work
-# (start for a container stage, load for scratch); the signal goes to make's
+# slow-client pauses the stage's work (a container stage: the container
+# sleeps first; scratch: before the load); the signal goes to make's
 # process group, as a terminal's Ctrl-C or a service manager's stop would.
 # (The config check makes no engine call: one mkimage run of milliseconds.)
 # an UNMERGE, so that every stage runs a container (none is --tag-only)
@@ -80,7 +80,7 @@ SIGVARS=("FX_SECOND_PACKAGES=app-misc/hello app-misc/extra" FX_SECOND_UNMERGE=ap
 sm "$SECOND" "${SIGVARS[@]}"
 for stage in ${ALL/config /}; do
 	for sig in INT TERM; do
-		case $stage in scratch) on=load ;; *) on=start ;; esac
+		case $stage in scratch) on=load ;; *) on=stage ;; esac
 		rm -f "$T_TMP/mark"
 		# this stage and the ones after it are out of date
 		for s in $ALL; do
@@ -88,10 +88,12 @@ for stage in ${ALL/config /}; do
 			[ -z "${go:-}" ] || rm -f "$OUT/fx-second/.stamp-$s"
 		done
 		go=
-		SLOW_ON=$on SLOW_MARK=$T_TMP/mark setsid env --default-signal=INT "${MK[@]}" \
-			DOCKER="$TOP/tests/integration/slow-engine" "$SECOND" "${SIGVARS[@]}" > "$T_TMP/sig" 2>&1 &
+		SLOW_ON=$on SLOW_MARK=$T_TMP/mark SLOW_CLIENT=$OUT/bin/engine setsid env --default-signal=INT "${MK[@]}" \
+			ENGINE_CLIENT="$TOP/tests/integration/slow-client" "$SECOND" "${SIGVARS[@]}" > "$T_TMP/sig" 2>&1 &
 		mpid=$!
 		for _ in $(seq 100); do [ -e "$T_TMP/mark" ] && break; sleep 0.1; done
+		# a container stage: signalled while its container runs
+		[ "$on" != stage ] || for _ in $(seq 100); do [ -n "$(containers fx-second)" ] && break; sleep 0.1; done
 		kill -"$sig" -- -"$mpid"
 		wait "$mpid"
 		rc=$?
