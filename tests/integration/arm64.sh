@@ -152,6 +152,7 @@ check "x86-64 vdb list in the arm64 builder: sys-libs/glibc" grep -qx "sys-libs/
 expect "x86-64 copyfiles in the arm64 builder: copies a file" copied "$(tail -1 "$T_TMP/c.out")"
 
 # --- the emerge double picks the files of uname -m ---
+"$FIX" docker > /dev/null 2>&1	# the amd64 fixture too (this test may run first)
 "${RUN[@]}" --platform linux/arm64 "${TREE[@]}" "$A64" sh -c \
 	'ROOT=/destination emerge --oneshot app-misc/hello > /dev/null && md5sum < /destination/usr/bin/hello | cut -d" " -f1 &&
 	cat /destination/var/db/pkg/app-misc/hello-1.0-r1/REQUIRES && /destination/usr/bin/hello arm64' > "$T_TMP/e.out" 2>&1
