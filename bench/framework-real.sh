@@ -209,7 +209,7 @@ timed() {	# timed LABEL MAKE-ARGS...: one instrumented make, its log in $W/LABEL
 	mv "$W/calls.log" "$W/$label.log"
 }
 bash -c "$smclean"
-docker volume ls -q --filter name=scratchmerge-tree- | xargs -r docker volume rm > /dev/null
+docker volume ls -q --filter name=scratchmerge-gentoo- | xargs -r docker volume rm > /dev/null
 timed first "$H"
 volumes=$(du -sx --block-size=1 "$DATA/volumes" | cut -f1)
 bash -c "$smclean"

@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"        --owner: first remove the containers that carry these labels (left by a\n"
 	"        stage that was killed), last the dangling images that do; --need-volume:\n"
 	"        exit 3 before creating anything when that volume does not exist\n"
-	"  ids REF...               REF=ID for each image\n"
+	"  ids [-d] REF...          REF=ID for each image (-d: and its storage driver)\n"
 	"  info                     VERSION DRIVER of the engine\n"
 	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
 	"  rm-owned LABEL=VALUE...  remove the containers that carry all these labels\n"
@@ -513,12 +513,15 @@ static int
 cmd_ids(struct dapi *d, int argc, char **argv)
 {
 	struct err e = { "" };
-	char id[80];
-	int rc = 0;
+	char id[80], driver[32];
+	int rc = 0, with_driver = argc > 0 && !strcmp(argv[0], "-d");
 
-	for (int i = 0; i < argc; i++) {
-		if (dimg_id(d, argv[i], id, &e) == 0) {
-			printf("%s=%s\n", argv[i], id);
+	for (int i = with_driver; i < argc; i++) {
+		if (dimg_id(d, argv[i], id, driver, &e) == 0) {
+			if (with_driver)
+				printf("%s=%s %s\n", argv[i], id, driver);
+			else
+				printf("%s=%s\n", argv[i], id);
 			continue;
 		}
 		tool_warn("%s: %s", argv[i], e.msg);
@@ -575,7 +578,7 @@ report_load(struct dapi *d, const struct dload *l, json_t *before)
 	for (size_t i = 0; i < l->refs.n; i++) {
 		const char *ref = l->refs.v[i], *old = dimg_find_tag(before, ref);
 
-		if (dimg_id(d, ref, id, &e)) {
+		if (dimg_id(d, ref, id, NULL, &e)) {
 			tool_warn("%s: loaded, but: %s", ref, e.msg);
 			rc = 1;
 			continue;

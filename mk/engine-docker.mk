@@ -38,7 +38,7 @@ export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES ENGINE_CLIENT
 # missing images are pulled (real Gentoo path), a failed pull stops make
 # with what to do. Sets ENGINE to the engine picked; base-ids prints one
 # line naming it and its storage driver (make -s: none), and a warning on vfs.
-engine-ids = $(call engine-adopt,$(strip $(shell SM_DOCKER='$(DOCKER)' SM_ENGINE_CACHE='$(O)/.engine' \
+engine-ids = $(call engine-adopt,$(strip $(shell SM_DOCKER='$(DOCKER)' SM_ENGINE_CACHE='$(O)/.engine' SM_ENGINE_TOOL='$(ENGINE_TOOL)' \
 	SM_ENGINE_QUIET=$(findstring s,$(firstword -$(MAKEFLAGS))) $(TOP)/mk/base-ids $(foreach b,$(1),'$(b)') || echo FAILED)))
 engine-fact = $(patsubst @$(1)=%,%,$(filter @$(1)=%,$(2)))
 engine-adopt = $(if $(call engine-fact,engine,$(1)),$(eval ENGINE := $(call engine-fact,engine,$(1)))$(eval \

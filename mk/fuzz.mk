@@ -11,7 +11,7 @@ FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 # no clang: `make check` skips the fuzz build (tests/run fuzz reports it)
-FUZZ_CHECK_BINS := $(if $(shell command -v $(FUZZ_CC)),$(FUZZ_BINS))
+FUZZ_CHECK_BINS = $(if $(shell command -v $(FUZZ_CC)),$(FUZZ_BINS))
 
 $(O)/fuzz/obj/%.o: helpers/%.c
 	$(call msg,FUZZCC,$@)
@@ -26,7 +26,7 @@ $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(O)/fuzz/libsm.a
 	$(call msg,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(HELPER_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(O)/fuzz/libsm.a $(MKIMAGE_LIBS)
 
--include $(shell find $(O)/fuzz -name '*.d' 2>/dev/null)
+-include $(wildcard $(O)/fuzz/obj/*.d $(O)/fuzz/obj/lib/*.d)
 
 ## fuzz              run every libFuzzer target for FUZZ_SECONDS (default 600) each
 ## fuzz-build        build the libFuzzer targets only

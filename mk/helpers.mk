@@ -44,7 +44,7 @@ HELPERS_STATIC := $(addprefix $(O)/bin-static/,$(STATIC_TOOLS))
 # the files a tool is made of (mk/image.mk hashes them into the option
 # files of the stages that run it, with $(O)/.cflags)
 tool-sources = helpers/$(1).c helpers/tool.c helpers/tool.h $(patsubst %,helpers/lib/%.c,$($(1)_deps)) \
-	$(sort $(wildcard helpers/lib/*.h)) mk/helpers.mk
+	$(sort $(wildcard helpers/lib/*.h))
 
 # The compiler and its flags (git's GIT-CFLAGS): $(O)/.cflags is rewritten
 # while make reads this file, only when they change, and every object and
@@ -125,4 +125,6 @@ HELPERS_STATIC_$(HOST_ARCH) := $(HELPERS_STATIC)
 $(foreach a,$(ARCHS),$(eval helpers-static-$(a): $(call helpers-static,$(a))))
 PHONY += $(foreach a,$(ARCHS),helpers-static-$(a))
 
--include $(shell find $(O)/obj $(wildcard $(O)/obj-*) $(O)/asan -name '*.d' 2>/dev/null)
+# (the objects' header dependencies; a wildcard, not a find: no process)
+-include $(wildcard $(addsuffix /*.d,$(O)/obj $(O)/obj/lib $(wildcard $(O)/obj-*) $(wildcard $(O)/obj-*/lib) \
+	$(O)/asan/obj $(O)/asan/obj/lib))

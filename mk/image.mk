@@ -74,7 +74,8 @@ STAGE3_IMAGE ?=
 PORTAGE_IMAGE ?=
 PLATFORM ?= linux/amd64
 COMPRESS ?= gzip
-JOBS ?= $(shell nproc)
+# (computed once, when a recipe first needs it)
+JOBS ?= $(eval JOBS := $(shell nproc))$(JOBS)
 DEFAULT_PRUNE := /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-doc \
 	/usr/include /usr/lib*/pkgconfig /usr/share/pkgconfig \
 	/lib*/*.a /usr/lib*/*.a /usr/lib*/*.la /usr/lib*/debug \
@@ -275,11 +276,14 @@ fact.ARCH = $(word 2,$(subst /, ,$(call iv,$(1),PLATFORM)))
 opt = SM_$(1)=$(call shq,$(2))$(NL)
 hashed = SM_$(1)=$(call shq,$(2))	$(HASH) $(3)$(NL)
 HASH := \#
-opts-of = \
-	$(foreach v,$($(2).VARS),$(call opt,$(v),$(call iv,$(1),$(v)))) \
-	$(foreach f,$($(2).FACTS),$(call opt,$(f),$(call fact.$(f),$(1)))) \
-	$(foreach n,$($(2).INPUTS),$(call hashed,IN_$(call key,$(n)),$(call fact,$(call input-spec,$(1),$(n))),$(n))) \
-	$(foreach p,$($(2).RUNS),$(call hashed,RUN_$(call key,$(p)),$(call fact,$(call prog-spec,$(2),$(p))),$(call prog-name,$(2),$(p))))
+opts-vars = $(foreach v,$($(2).VARS),$(call opt,$(v),$(call iv,$(1),$(v))))
+opts-facts = $(foreach f,$($(2).FACTS),$(call opt,$(f),$(call fact.$(f),$(1))))
+opts-inputs = $(foreach n,$($(2).INPUTS),$(call hashed,IN_$(call key,$(n)),$(call fact,$(call input-spec,$(1),$(n))),$(n)))
+opts-runs = $(foreach p,$($(2).RUNS),$(call hashed,RUN_$(call key,$(p)),$(call fact,$(call prog-spec,$(2),$(p))),$(call \
+	prog-name,$(2),$(p))))
+# (no space between the parts: an empty one adds none; foreach joins with
+# one, after a newline, which write-if-changed drops)
+opts-of = $(call opts-vars,$(1),$(2))$(call opts-facts,$(1),$(2))$(call opts-inputs,$(1),$(2))$(call opts-runs,$(1),$(2))
 # The context of an image's stages: what they need for their messages but
 # what must not rerun anything (where the image lives, where each of its
 # variables was set)
@@ -287,17 +291,28 @@ lines-of = $(subst $(comma), ,$(call fact,lines:$(IMG_DIR_$(1))/Makefile:$(IMG_V
 line-of = $(patsubst $(2):%,%,$(filter $(2):%,$(call lines-of,$(1))))
 origin-of = $(if $(filter command,$(origin $(IMG_VAR_$(1))_$(2))),the command line,$(if \
 	$(call line-of,$(1),$(2)),$(IMG_DIR_$(1))/Makefile:$(call line-of,$(1),$(2)),the default of $(2)))
-context-of = \
-	$(call opt,IMG_DIR,$(IMG_DIR_$(1))) \
-	$(call opt,IMG_VAR,$(IMG_VAR_$(1))) \
-	$(foreach v,$(IMAGE_VARS),$(call opt,ORIGIN_$(v),$(strip $(call origin-of,$(1),$(v)))))
-# (the line continuations above leave a space after each newline: dropped)
-write-file = $(file >$(1).new,$(subst $(NL) ,$(NL),$(2)))
+context-of = $(call opt,IMG_DIR,$(IMG_DIR_$(1)))$(call opt,IMG_VAR,$(IMG_VAR_$(1)))$(foreach \
+	v,$(IMAGE_VARS),$(call opt,ORIGIN_$(v),$(strip $(call origin-of,$(1),$(v)))))
+# Each file is compared in make itself (no process when nothing changed);
+# a changed one is written as FILE.new and put in place by mk/update-opts.
+CHANGED_FILES :=
+write-if-changed = $(call write-changed,$(1),$(subst $(NL) ,$(NL),$(2)))
+# (the text ends with a newline; make 4.3's $(file >) adds one, $(file <)
+# drops one: the file read back is the text, or, written otherwise, the
+# text less its newline)
+# (read into a variable first: make 4.3 gave a $(file <) nested in a
+# comparison wrong text now and then)
+write-changed = $(eval OLD_TEXT := $$(file <$(1)))$(if $(call same-text,$(OLD_TEXT),$(2))$(call \
+	same-text,$(OLD_TEXT)$(NL),$(2)),,$(file >$(1).new,$(2))$(eval CHANGED_FILES += $(1)))
+# (equal strings: each, taken out of the other, leaves nothing)
+same-text = $(if $(subst x$(1)x,,x$(2)x)$(subst x$(2)x,,x$(1)x),,same)
 ifneq ($(WANTED),)
-$(shell mkdir -p $(addprefix $(O)/,$(WANTED)))
-$(foreach i,$(WANTED),$(foreach s,$(ALL_STAGES),$(call write-file,$(O)/$(i)/.opts-$(s),$(call opts-of,$(i),$(s)))) \
-	$(call write-file,$(O)/$(i)/.context,$(call context-of,$(i))))
-$(shell $(TOP)/mk/update-opts $(foreach i,$(WANTED),$(O)/$(i)/.context $(addprefix $(O)/$(i)/.opts-,$(ALL_STAGES))))
+$(foreach i,$(WANTED),$(if $(wildcard $(O)/$(i)/.),,$(shell mkdir -p $(O)/$(i))))
+$(foreach i,$(WANTED),$(foreach s,$(ALL_STAGES),$(call write-if-changed,$(O)/$(i)/.opts-$(s),$(call opts-of,$(i),$(s)))) \
+	$(call write-if-changed,$(O)/$(i)/.context,$(call context-of,$(i))))
+ifneq ($(CHANGED_FILES),)
+$(shell $(TOP)/mk/update-opts $(CHANGED_FILES))
+endif
 endif
 
 # --- names: snapshots, containers and locks of one build directory ---
@@ -307,7 +322,7 @@ SM_ID = $(or $(file <$(O)/.sm-id),$(shell mkdir -p $(O) && od -An -N4 -tx1 /dev/
 snap = scratchmerge-$(SM_ID)/$(1)
 owner = $(SM_ID)/$(1)
 # the tree volume: one per tree image (its ID), shared by every image
-tree = scratchmerge-tree-$(patsubst sha256:%,%,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))
+tree = scratchmerge-gentoo-$(patsubst sha256:%,%,$(call base-id,$(call iv,$(1),PORTAGE_IMAGE)))
 with-lock = $(TOP)/mk/with-lock $(O)/$(1) $(1)
 # what an export-mode stage writes: $(O)/NAME/STAGE-PATH.tar
 export-file = $(O)/$(1)/$(2)$(subst /,-,$(3)).tar

@@ -19,7 +19,7 @@ ref_path(char *out, size_t n, const char *fmt, const char *ref, struct err *e)
 }
 
 int
-dimg_id(struct dapi *d, const char *ref, char id[80], struct err *e)
+dimg_id(struct dapi *d, const char *ref, char id[80], char driver[32], struct err *e)
 {
 	char path[1200];
 	json_t *reply = NULL;
@@ -39,6 +39,10 @@ dimg_id(struct dapi *d, const char *ref, char id[80], struct err *e)
 		return err_set(e, EPROTO, "no image ID in the engine's answer");
 	}
 	memcpy(id, got, strlen(got) + 1);
+	if (driver) {
+		got = json_string_value(json_object_get(json_object_get(reply, "GraphDriver"), "Name"));
+		snprintf(driver, 32, "%s", got ? got : "unknown");
+	}
 	json_decref(reply);
 	return 0;
 }

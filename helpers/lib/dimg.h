@@ -12,7 +12,7 @@
 #include "err.h"
 
 /* The ID ("sha256:...") REF names. -1 with ENOENT when none. */
-int dimg_id(struct dapi *d, const char *ref, char id[80], struct err *e);
+int dimg_id(struct dapi *d, const char *ref, char id[80], char driver[32], struct err *e);
 /* Remove REF (a reference or an ID) without force: untag it, and remove
  * the image if that was its last name. -1 with ENOENT (no such image)
  * or EBUSY (a container or another image uses it). */

@@ -23,7 +23,7 @@ objects() {
 	echo "images=$(docker images -aq --filter "label=$owner" | sort -u | wc -l)" \
 		"tag=$(docker images -q scratchmerge-test/fx-second | wc -l)" \
 		"containers=$(docker ps -aq --filter "label=$owner" | wc -l)" \
-		"stray-volumes=$(docker volume ls -q | grep -cv '^scratchmerge-\(tree-\|distfiles$\|binpkgs$\)')"
+		"stray-volumes=$(docker volume ls -q | grep -cv '^scratchmerge-\(gentoo-\|distfiles$\|binpkgs$\)')"
 }
 
 # --- nothing orphaned: reruns replace, clean removes ---
