@@ -124,8 +124,7 @@ for s in portage world-rebuild emerge-root glibc unmerge; do
 	layers+=("$s +$(mib $((sz - prev)))")
 	prev=$sz
 done
-prune_rw=$(docker ps -a -s --filter name=fx-hello.prune --format '{{.Size}}')
-layers+=("prune: a stopped container of $prune_rw")
+layers+=("prune: nothing in the engine (ROOT exported to the host: $(du -ch "$OUT"/fx-hello/prune-*.tar | tail -1 | cut -f1))")
 hf fwr-df-cold "$COLD_RUNS" "$dfclean" "$DF --no-cache"
 s_df=$(store)
 grow_sm=$((s_sm - s0)) grow_df=$((s_df - s_sm))
@@ -149,22 +148,21 @@ df_run=$(docker run --rm --network none bench/fx-df 2>&1)
 
 # --- what the no-op spends: the parse-time calls, alone ---
 echo "bench: the no-op's parts"
-hf fwr-baseids "$PART_RUNS" "" "$TOP/mk/base-ids $STAGE3 $PORTAGE"
+hf fwr-baseids "$PART_RUNS" "" "SM_ENGINE_TOOL=$OUT/bin/engine $TOP/mk/base-ids $STAGE3 $PORTAGE"
 hf fwr-inspect "$PART_RUNS" "" "docker image inspect --format '{{.Id}}' $STAGE3 $PORTAGE"
-hf fwr-facts "$PART_RUNS" "" "$TOP/mk/image-facts --cache $OUT/.facts $H"
-# the same make with the engine answering from a file (a `docker` first in
-# PATH that prints the IDs): the no-op without the engine call
+hf fwr-ids "$PART_RUNS" "" "$OUT/bin/engine ids -d $STAGE3 $PORTAGE"
+# the same make with the engine answering from a file (an engine tool that
+# prints the IDs): the no-op without the engine call
 mkdir -p "$W/fake"
 {
 	echo '#!/bin/sh'
 	echo 'for a; do case $a in'
-	for i in "$STAGE3" "$PORTAGE"; do echo "$i) echo $(docker image inspect --format '{{.Id}} {{.GraphDriver.Name}}' "$i") ;;"; done
-	echo "info) echo $(docker info --format '{{.ServerVersion}} {{.Driver}}'); exit ;;"
+	for i in "$STAGE3" "$PORTAGE"; do echo "$i) echo $i=$("$OUT/bin/engine" ids -d "$i" | cut -d= -f2-) ;;"; done
 	echo 'esac; done'
-} > "$W/fake/docker"
-chmod +x "$W/fake/docker"
+} > "$W/fake/engine"
+chmod +x "$W/fake/engine"
 stamps=$(stat -c '%n %Y' "$OUT"/fx-hello/.stamp-* "$OUT"/fx-hello/.opts-*)
-hf fwr-noengine "$PART_RUNS" "" "PATH=$W/fake:\$PATH $MK $H"
+hf fwr-noengine "$PART_RUNS" "" "$MK ENGINE_TOOL=$W/fake/engine $H"
 [ "$(stat -c '%n %Y' "$OUT"/fx-hello/.stamp-* "$OUT"/fx-hello/.opts-*)" = "$stamps" ] ||
 	{ echo "bench: the make with the engine answering from a file was not a no-op" >&2; exit 1; }
 procs=-
@@ -190,12 +188,17 @@ if [ "\$1" = start ]; then
 fi
 exit \$rc
 EOF
+# the engine client writes the container's own start and end to the
+# stage's log: "engine: the container ran from STARTED to FINISHED"
 cat > "$W/bin/run-stage" << EOF
 #!/bin/bash
 t0=\$EPOCHREALTIME
 "$TOP/mk/run-stage" "\$@"
 rc=\$?
-echo "stage \$t0 \$EPOCHREALTIME \$2" >> "$W/calls.log"
+t1=\$EPOCHREALTIME
+while [ \$# -gt 0 ]; do case \$1 in --stage) stage=\$2 ;; --log) log=\$2 ;; esac; shift; done
+ran=\$(sed -n 's/^engine: the container ran from \\([^ ]*\\) to \\([^ ]*\\)\$/\\1 \\2/p' "\$log" | tail -1)
+echo "stage \$t0 \$t1 \$stage \$ran" >> "$W/calls.log"
 exit \$rc
 EOF
 chmod +x "$W/bin/docker" "$W/bin/run-stage"
@@ -239,15 +242,15 @@ report "| command | median (s) |"
 report "|---|---|"
 report "| \`make images/fx-hello\` (no-op) | $(med fwr-sm-noop) |"
 report "| the same make, the engine answering from a file (no engine call) | $(med fwr-noengine) |"
-report "| \`mk/base-ids STAGE3 PORTAGE\` alone (parse time) | $(med fwr-baseids) |"
-report "| \`docker image inspect --format {{.Id}} STAGE3 PORTAGE\` alone | $(med fwr-inspect) |"
-report "| \`mk/image-facts --cache O/.facts DIR\` alone (parse time) | $(med fwr-facts) |"
+report "| \`mk/base-ids STAGE3 PORTAGE\` alone (parse time; through the engine tool) | $(med fwr-baseids) |"
+report "| \`engine ids -d STAGE3 PORTAGE\` alone | $(med fwr-ids) |"
+report "| \`docker image inspect --format {{.Id}} STAGE3 PORTAGE\` alone (the CLI, for comparison) | $(med fwr-inspect) |"
 report
 report "The no-op runs $procs processes (strace -f, execve). The engine call is $(awk -v a="$(cat "$WORK/fwr-sm-noop.median")" -v b="$(cat "$WORK/fwr-noengine.median")" 'BEGIN { printf "%.0f%%", 100 * (a - b) / a }') of it."
 report
 report "### The framework's own cost per stage (one instrumented run; s)"
 report
-report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of prune to the end of make); script: the container's StartedAt to FinishedAt (\`docker inspect\`); overhead: wall minus script, then the engine calls that make it up."
+report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of prune to the end of make); script: the container's StartedAt to FinishedAt (the engine client writes them to the stage's log); overhead: wall minus script, then the docker CLI calls in it (the stages' own engine calls go through the engine tool, one process a stage, and are not listed)."
 report
 for l in first cold prune noop; do
 	report "#### $l"
@@ -257,7 +260,47 @@ for l in first cold prune noop; do
 done
 report "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 report
-report "Targets: overhead at most 1 s per stage; storage per built image at most 5% of the builder ($(mib $((builder_size / 20))) MiB); no-op under 0.1 s ($(med fwr-sm-noop) s)."
+report "Targets (issue 14): every scenario at least as fast as the Dockerfile (ratio >= 1.00); no-op at most 0.05 s ($(med fwr-sm-noop) s); overhead at most 0.15 s per container stage; the scratch stage at most 0.2 s; a tree's first build at most 25 s."
 report
 
 bash -c "$smclean; $dfclean"
+
+# --- the same scenarios with podman (no target: it has no daemon) ---
+if [ "${BENCH_PODMAN:-1}" = 1 ] && command -v podman > /dev/null; then
+	echo "bench: podman (the builder images copied over once: docker save | podman load)"
+	for i in "$STAGE3" "$PORTAGE"; do
+		podman image exists "$i" || docker save "$i" | podman load > /dev/null
+	done
+	OUTP=$W/out-podman
+	mkdir -p "$OUTP" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUTP/" 2> /dev/null
+	MKP="make $MKARGS O=$OUTP DOCKER=podman"
+	PF=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+	PDF="podman build -q ${PF[*]} --layers --build-arg STAGE3=$STAGE3 --build-arg PORTAGE=$PORTAGE -t bench/fx-df $CTX"
+	psmclean="$MKP $H/clean; podman rmi $TAG > /dev/null 2>&1; podman image prune -f > /dev/null"
+	pdfclean="podman rmi -f bench/fx-df > /dev/null 2>&1; podman image prune -f > /dev/null"
+	cp "$H/image.yaml.orig" "$H/image.yaml"
+	t=$EPOCHREALTIME
+	$MKP "$H" > /dev/null
+	pfirst=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	hf fwr-psm-cold "$COLD_RUNS" "$psmclean" "$MKP $H"
+	hf fwr-pdf-cold "$COLD_RUNS" "$pdfclean" "$PDF --no-cache"
+	hf fwr-psm-prune "$RUNS" "$bump" "$MKP $H \"FX_HELLO_PRUNE=\\\$(DEFAULT_PRUNE) /opt/n\$(cat $W/n)\""
+	hf fwr-pdf-prune "$RUNS" "$bump" "$PDF --build-arg PRUNE=\"/usr/share/doc /usr/share/man /usr/share/info /usr/include /usr/lib*/pkgconfig /lib*/*.a /usr/lib*/*.a /var/db/pkg /etc/portage /opt/n\$(cat $W/n)\""
+	$MKP "$H" > /dev/null
+	hf fwr-psm-yaml "$RUNS" "$bump; bash -c '(cat $H/image.yaml.orig; echo \"  org.example.bench: n\$(cat $W/n)\") > $H/image.yaml'" "$MKP $H"
+	hf fwr-pdf-yaml "$RUNS" "$bump" "$PDF --build-arg LABEL=n\$(cat $W/n)"
+	hf fwr-psm-noop "$PART_RUNS" "" "$MKP $H"
+	hf fwr-pdf-noop "$NOOP_RUNS" "" "$PDF --build-arg LABEL=n\$(cat $W/n)"
+	report "### The same with podman $(podman version --format '{{.Version}}') (DOCKER=podman; no target)"
+	report
+	report "| scenario | scratchmerge (s) | Dockerfile + podman build (s) | Dockerfile / scratchmerge | scratchmerge podman / docker |"
+	report "|---|---|---|---|---|"
+	for sc in cold:"cold build ($COLD_RUNS runs)" prune:"PRUNE changed" yaml:"image.yaml changed (a label)" noop:"nothing changed"; do
+		k=${sc%%:*}
+		report "| ${sc#*:} | $(med fwr-psm-$k) | $(med fwr-pdf-$k) | $(ratio fwr-pdf-$k fwr-psm-$k) | $(ratio fwr-psm-$k fwr-sm-$k) |"
+	done
+	report
+	report "First build with podman, the tree copied into its volume (\`podman cp | podman volume import\`): $pfirst s (one run)."
+	report
+	bash -c "$psmclean; $pdfclean"
+fi

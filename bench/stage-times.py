@@ -3,7 +3,8 @@
 the log its instrumented make writes:
   call T0 T1 RC ARGS...      one engine call (host clock, $EPOCHREALTIME)
   run STARTED FINISHED       after `start`: the container's own times
-  stage T0 T1 STAGE          one mk/run-stage
+  stage T0 T1 STAGE [STARTED FINISHED]  one mk/run-stage, and the times its
+                             container ran (from the stage's log)
   make T0 T1                 the whole make
 Wall is a stage's run-stage (scratch: from the end of the last container
 stage to the end of make; parse: from the start of make to the first stage);
@@ -34,6 +35,8 @@ for line in open(sys.argv[1]):
         calls[-1]["run"] = (ts(w[1]), ts(w[2]))
     elif w[0] == "stage":
         stages.append((float(w[1]), float(w[2]), w[3]))
+        if len(w) == 6:
+            calls.append({"t0": float(w[1]), "t1": float(w[2]), "name": "stage", "run": (ts(w[4]), ts(w[5]))})
     elif w[0] == "make":
         make = (float(w[1]), float(w[2]))
 stages.sort()
