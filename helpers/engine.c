@@ -165,6 +165,7 @@ struct stage {
 	char name[64], id[65], image[80];
 	int kept;
 	unsigned long long logged;	/* bytes of output had */
+	char last_byte;		/* the last byte of it */
 	/* progress */
 	struct dline line;
 	time_t start, last;
@@ -302,6 +303,8 @@ output(int stream, const char *data, size_t len, void *arg)
 
 	(void)stream;
 	s->logged += len;
+	if (len)
+		s->last_byte = data[len - 1];
 	dline_feed(&s->line, data, len);
 	if (s->log_fd >= 0 && path_write_all(s->log_fd, data, len))
 		return -1;
@@ -357,7 +360,9 @@ log_times(struct dapi *d, struct stage *s)
 
 	if (s->log_fd < 0 || dctr_times(d, s->id, started, finished, &e))
 		return;
-	n = snprintf(line, sizeof(line), "engine: the container ran from %s to %s\n", started, finished);
+	/* on a line of its own, after output that did not end one */
+	n = snprintf(line, sizeof(line), "%sengine: the container ran from %s to %s\n",
+		     s->logged && s->last_byte != '\n' ? "\n" : "", started, finished);
 	if (n > 0 && (size_t)n < sizeof(line))
 		path_write_all(s->log_fd, line, n);
 }
@@ -376,10 +381,10 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 		return fail(d, s, "its output: %s", e->msg);
 	if (dctr_wait(d, s->id, &status, e))
 		return fail(d, s, "waiting for it: %s", e->msg);
-	log_times(d, s);
 	/* what the engine logged after the follow ended */
 	if (dctr_logs(d, s->id, 0, s->logged, output, s, e))
 		return fail(d, s, "its output: %s", e->msg);
+	log_times(d, s);
 	if (status)
 		return fail(d, s, "exit status %d", status);
 	return 0;

@@ -52,7 +52,9 @@ flow() {
 	: > "$T_TMP/$what.log"
 	"${EN[@]}" "${st[@]}" --name "$RUN-c" --input "$T_TMP/in.tar" --log "$T_TMP/$what.log" --commit "$snap" \
 		-- /bin/sh -c 'cat /etc/greeting; echo made > /etc/new' > "$T_TMP/out" 2>&1
-	expect "$what: a stage with an input and --commit succeeds" "0 hello" "$? $(cat "$T_TMP/$what.log")"
+	expect "$what: a stage with an input and --commit succeeds" "0 hello" "$? $(grep -v '^engine: the container ran from ' "$T_TMP/$what.log")"
+	check "$what: ... the log ends with the container's own run times" \
+		grep -qE '^engine: the container ran from [0-9-]+T[0-9:.]+Z to [0-9-]+T[0-9:.]+Z$' "$T_TMP/$what.log"
 	expect "$what: the snapshot keeps the container's labels" "$RUN" \
 		"$("$@" image inspect --format "{{index .Config.Labels \"org.scratchmerge.test\"}}" "$snap")"
 	out=$("${EN[@]}" stage --from "$snap" --network none "${XF[@]}" --tee --discard -- /bin/cat /etc/new /etc/greeting 2>&1)
@@ -111,7 +113,8 @@ echo "before" > "$T_TMP/tee.log"
 "$E" stage --from "$RUN/bb:1" --label "$LBL" --network none --log "$T_TMP/tee.log" --tee --discard \
 	-- /bin/sh -c 'echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three; printf partial' > "$T_TMP/tee.out" 2> "$T_TMP/tee.err"
 expect "--tee: stdout and stderr on our stdout, in order" "one two three partial" "$(cat "$T_TMP/tee.out" | paste -sd' ')"
-expect "--log: the same, appended" "before one two three partial" "$(cat "$T_TMP/tee.log" | paste -sd' ')"
+expect "--log: the same, appended, then the run times" "before one two three partial engine:" \
+	"$(cut -d' ' -f1 "$T_TMP/tee.log" | paste -sd' ')"
 expect "... nothing on stderr" "" "$(cat "$T_TMP/tee.err")"
 
 # progress: every second, the label, the time and the newest line
