@@ -87,7 +87,7 @@ IMG=$W/images
 OUT=$W/out
 CTX=$W/docker
 mkdir -p "$IMG" "$CTX" "$OUT"
-cp -a "$TOP/tests/images/fx-hello" "$IMG/"
+cp -a "$TOP/tests/images/fx-hello" "$TOP/tests/images/fixture.mk" "$IMG/"
 rm -f "$IMG/fx-hello/test"	# the Dockerfile runs no smoke test
 cp -a "$TOP/tests/images/fx-hello/rootfs" "$CTX/"
 cp "$TOP/bench/fx-hello.Dockerfile" "$CTX/Dockerfile"

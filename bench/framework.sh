@@ -12,7 +12,7 @@ IMG=$WORK/fw-images
 OUT=$WORK/fw-out
 CTX=$WORK/fw-docker
 rm -rf "$IMG" "$CTX" && mkdir -p "$IMG" "$CTX" "$OUT"
-cp -a "$TOP/tests/images/fx-hello" "$IMG/"
+cp -a "$TOP/tests/images/fx-hello" "$TOP/tests/images/fixture.mk" "$IMG/"
 # build against build: the Dockerfile runs no smoke test, so neither do we here
 rm -f "$IMG/fx-hello/test"
 cp -a "$TOP/tests/images/fx-hello/rootfs" "$CTX/"

@@ -29,7 +29,9 @@ static const char usage_text[] =
 	"        [--ulimit NAME=SOFT[:HARD]]... [--runtime NAME] [--input FILE|-]...\n"
 	"        [--log FILE] [--tee] [--progress SECONDS] [--progress-label TEXT]\n"
 	"        (--commit REPO:TAG | --keep NAME | --discard) [--export PATH=FILE]...\n"
-	"        [--owner LABEL=VALUE]... [--need-volume NAME]... -- CMD [ARG...]\n"
+	"        [--owner LABEL=VALUE]... [--need-volume NAME]... [--upload PATH=FILE]... -- CMD [ARG...]\n"
+	"        --upload: the tar FILE extracted at PATH (which must exist: an --input\n"
+	"        before it can make it), in the order given with the --inputs\n"
 	"        --owner: first remove the containers that carry these labels (left by a\n"
 	"        stage that was killed), last the dangling images that do; --need-volume:\n"
 	"        exit 3 before creating anything when that volume does not exist\n"
@@ -156,7 +158,8 @@ drop_dangling(struct dapi *d, char **labels, size_t n)
 struct stage {
 	struct dctr_spec spec;
 	char **inputs, **exports;	/* FILE|-, PATH=FILE */
-	size_t ninputs, nexports;
+	char **input_dirs;		/* where each input goes: / or an --upload PATH */
+	size_t ninputs, nexports, ndirs;
 	char **owner, **volumes;	/* LABEL=VALUE, volume names */
 	size_t nowner, nvolumes;
 	int *input_fds, log_fd, tee, discard;
@@ -189,7 +192,17 @@ stage_option(struct stage *s, int c, char *arg)
 	case 'w': p->workdir = arg; break;
 	case 'P': p->platform = arg; break;
 	case 'R': p->runtime = arg; break;
-	case 'i': push(&s->inputs, &s->ninputs, arg); break;
+	case 'i':
+		push(&s->input_dirs, &s->ndirs, "/");
+		push(&s->inputs, &s->ninputs, arg);
+		break;
+	case 'U':
+		if (!strchr(arg, '=') || arg[0] != '/' || !strchr(arg, '=')[1])
+			tool_usage("--upload PATH=FILE (PATH absolute, in the container)\n");
+		*strchr(arg, '=') = 0;
+		push(&s->input_dirs, &s->ndirs, arg);
+		push(&s->inputs, &s->ninputs, arg + strlen(arg) + 1);
+		break;
 	case 'L': s->log = arg; break;
 	case 't': s->tee = 1; break;
 	case 'C': s->commit = arg; break;
@@ -234,6 +247,7 @@ parse_stage(struct stage *s, int argc, char **argv)
 		{ "commit", required_argument, NULL, 'C' }, { "keep", required_argument, NULL, 'K' },
 		{ "discard", no_argument, NULL, 'D' }, { "export", required_argument, NULL, 'x' },
 		{ "owner", required_argument, NULL, 'o' }, { "need-volume", required_argument, NULL, 'V' },
+		{ "upload", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -373,7 +387,7 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 	int status;
 
 	for (size_t i = 0; i < s->ninputs; i++)
-		if (dctr_upload(d, s->id, "/", s->input_fds[i], e))
+		if (dctr_upload(d, s->id, s->input_dirs[i], s->input_fds[i], e))
 			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
 	if (dctr_start(d, s->id, e))
 		return fail(d, s, "cannot start: %s", e->msg);
@@ -504,7 +518,7 @@ cmd_stage(int argc, char **argv)
 	dapi_close(d);
 	free(s.spec.labels), free(s.spec.volumes), free(s.spec.env), free(s.spec.caps);
 	free(s.spec.ulimits), free(s.inputs), free(s.exports), free(s.input_fds);
-	free(s.owner), free(s.volumes);
+	free(s.owner), free(s.volumes), free(s.input_dirs);
 	if (s.log_fd >= 0 && close(s.log_fd) && !rc) {
 		tool_warn("%s: --log %s:", s.spec.name, s.log);
 		rc = 1;

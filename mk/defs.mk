@@ -14,6 +14,8 @@ export TZ := UTC
 # Everything generated lives under $(O); nothing is written elsewhere.
 O ?= build
 override O := $(patsubst %/,%,$(O))
+# (a builder's command that makes base images builds in O too: mkfixture)
+export O
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 # V=1 shows every command; make -s silences the one-line messages too.

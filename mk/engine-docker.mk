@@ -31,8 +31,12 @@ ENGINE_TOOL := $(O)/bin/engine
 ENGINE_CLIENT = $(if $(filter podman,$(ENGINE_KIND))$(filter ssh://%,$(DOCKER_HOST))$(strip \
 	$(engine-run-flags)),$(TOP)/mk/engine-cli,$(abspath $(ENGINE_TOOL)))
 
+# A registry (host[:port]/repo) where the stages' results are shared
+# between engines (mk/stage-cache); empty: none.
+SNAPSHOT_REGISTRY ?=
+
 # Exported to mk/run-stage, mk/scratch and images/*/test.
-export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES ENGINE_CLIENT
+export ENGINE ENGINE_RUN_FLAGS NETWORK CACHE_VOLUMES ENGINE_CLIENT SNAPSHOT_REGISTRY
 
 # $(call engine-ids,IMAGE...): "IMAGE=ID" for each base image, in one call;
 # missing images are pulled (real Gentoo path), a failed pull stops make

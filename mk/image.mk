@@ -12,6 +12,9 @@ include mk/engine-docker.mk
 include mk/stages.mk
 
 IMAGE_DIRS ?= images tests/images
+# the engine's own architecture: a multi-platform image loads that one, and
+# a builder of another one runs through emulation
+ENGINE_ARCH ?= $(HOST_ARCH)
 ALL_STAGES := $(STAGES) $(CHECKS) $(ACTIONS)
 LAST_STAGE := $(lastword $(STAGES))
 # a chain stage starts from the one before it; the first from STAGE3_IMAGE
@@ -29,7 +32,8 @@ map-chars = $(if $(2),$(call map-chars,$(subst $(firstword $(subst :, ,$(firstwo
 # an option-file key for a path or program name
 key = $(call upper,$(subst .,_,$(subst /,_,$(subst :,_,$(1)))))
 # $(call iv,NAME,VAR): an image's variable
-iv = $($(IMG_VAR_$(1))_$(2))
+# (an instance of a multi-platform image overrides PLATFORM and STAGE3_IMAGE)
+iv = $(or $(IV_$(1)_$(2)),$($(IMG_VAR_$(1))_$(2)))
 shq = '$(subst ','\'',$(1))'
 define NL
 
@@ -68,11 +72,19 @@ endef
 # files may declare more (tests/images/fixture.mk).
 BUILDER ?= gentoo
 BUILDER.gentoo.STAGE3_IMAGE := gentoo/stage3:latest
+# gentoo/stage3:latest is a manifest list of one image a platform, each also
+# tagged on its own (gentoo-docker-images' deploy-manifests.sh): the
+# instances of a multi-platform build pull those, so that each keeps its
+# own tag in an engine that holds one platform a tag (docker 20.10)
+BUILDER.gentoo.STAGE3_IMAGE.amd64 := gentoo/stage3:amd64-openrc
+BUILDER.gentoo.STAGE3_IMAGE.arm64 := gentoo/stage3:arm64-openrc
 BUILDER.gentoo.PORTAGE_IMAGE := gentoo/portage:latest
 BUILDER.gentoo.NETWORK := default
 STAGE3_IMAGE ?=
 PORTAGE_IMAGE ?=
 PLATFORM ?= linux/amd64
+# several platforms: an image a platform and an OCI index of them (README)
+PLATFORMS ?=
 COMPRESS ?= gzip
 # (computed once, when a recipe first needs it)
 JOBS ?= $(eval JOBS := $(shell nproc))$(JOBS)
@@ -82,7 +94,7 @@ DEFAULT_PRUNE := /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-do
 	/var/db/pkg /var/cache/edb /var/lib/portage /var/lib/gentoo /var/tmp/portage \
 	/var/cache/distfiles /var/cache/binpkgs /etc/portage
 # what an image may set: what the stages read, and what picks their defaults
-IMAGE_VARS := $(sort $(foreach s,$(ALL_STAGES),$($(s).VARS)) RUNTIME_FROM_BUILDER BUILDER)
+IMAGE_VARS := $(sort $(foreach s,$(ALL_STAGES),$($(s).VARS)) RUNTIME_FROM_BUILDER BUILDER PLATFORMS)
 builders = $(sort $(patsubst BUILDER.%.STAGE3_IMAGE,%,$(filter BUILDER.%.STAGE3_IMAGE,$(.VARIABLES))))
 
 define inner-image
@@ -102,6 +114,7 @@ $(2)_RUNTIME_FROM_BUILDER ?= sys-libs/glibc
 $(2)_RUNTIME_LIBS_FROM_BUILDER ?=
 $(2)_PROVIDED ?=
 $(2)_UNMERGE ?=
+$(2)_PARENT ?=
 $(2)_PRUNE ?= $$(DEFAULT_PRUNE)
 $(2)_KEEP ?=
 $(2)_POST_PRUNE ?=
@@ -109,13 +122,80 @@ $(2)_TAG ?= $(1):latest
 $(2)_STAGE3_IMAGE ?= $$(or $$(STAGE3_IMAGE),$$(BUILDER.$$($(2)_BUILDER).STAGE3_IMAGE))
 $(2)_PORTAGE_IMAGE ?= $$(or $$(PORTAGE_IMAGE),$$(BUILDER.$$($(2)_BUILDER).PORTAGE_IMAGE))
 $(2)_PLATFORM ?= $$(PLATFORM)
+$(2)_PLATFORMS ?=
 $(2)_COMPRESS ?= $$(COMPRESS)
 ALL_IMAGES += $(1)
 IMG_VAR_$(1) := $(2)
 IMG_DIR_$(1) := $(3)
-$(call image-targets,$(1),$(3))
+$(if $(word 2,$(call image-platforms,$(2))),$(call multi-image,$(1),$(2),$(3)),$(call instance,$(1),$(2),$(3),$(1),$(3),))
 endef
+# An image is built once for each of its PLATFORMS: one platform, as the
+# image itself (NAME, build/NAME, images/NAME/STAGE); several, as one
+# instance a platform (NAME.ARCH, build/NAME.ARCH, images/NAME/ARCH/STAGE)
+# and an index of them (build/NAME/image.tar).
+image-platforms = $(or $($(1)_PLATFORMS),$(PLATFORMS),$($(1)_PLATFORM),$(PLATFORM))
+platform-arch = $(word 2,$(subst /, ,$(1)))
+# $(call instance,NAME,VAR,DIR,INSTANCE,TARGET-DIR,PLATFORM): one set of stages
+define instance
+ALL_INSTANCES += $(4)
+IMG_VAR_$(4) := $(2)
+IMG_DIR_$(4) := $(3)
+IMG_TARGET_$(4) := $(5)
+$(if $(6),IV_$(4)_PLATFORM := $(6)
+IMG_INDEX_$(4) := $(1))
+$(if $(6)$(filter-out $(ENGINE_ARCH),$(call instance-arch,$(2),$(6))),IV_$(4)_STAGE3_IMAGE := $(call arch-stage3,$(2),$(call \
+	instance-arch,$(2),$(6))))
+$(call image-targets,$(4),$(5))
+$(foreach s,$(ALL_STAGES),$(call upload-needs,$(4),$(2),$(s),$(6)))
+$(if $(filter-out $(ENGINE_ARCH),$(call instance-arch,$(2),$(6))),$(call cross-helpers,$(4),$(call instance-arch,$(2),$(6))))
+endef
+instance-arch = $(call platform-arch,$(or $(2),$(call image-platforms,$(1))))
+# a builder's own stage3 of one architecture (unless the image names one):
+# for an instance of a multi-platform image, and for another architecture
+# than the engine's
+arch-stage3 = $(if $(filter file command line,$(origin $(1)_STAGE3_IMAGE))$(STAGE3_IMAGE),,$(BUILDER.$(or \
+	$($(1)_BUILDER),$(BUILDER)).STAGE3_IMAGE.$(2)))
+# another architecture: its stages run its cross-compiled static helpers,
+# and the emulation check comes first
+cross-helpers = $(foreach s,$(STAGES) $(CHECKS),$(O)/$(1)/.stamp-$(s): | $(call helpers-static,$(2))$(NL))$(O)/$(1)/.stamp-$(firstword \
+	$(STAGES)): | $(O)/$(1)/.stamp-emulation$(NL)
+# the images a stage uploads from are built before it, and a rebuild of
+# one reruns it: $(O)/NAME/.stamp-STAGE: $(O)/OTHER/.stamp-LAST
+upload-needs = $(foreach u,$($(3).UPLOADS),$(if $($(2)_$(call upload-var,$(u))),$(O)/$(1)/.stamp-$(3): \
+	$(O)/$(call related,$($(2)_$(call upload-var,$(u))),$(4))/.stamp-$(LAST_STAGE)$(NL)))
+upload-var = $(firstword $(subst :, ,$(word 2,$(subst =, ,$(1)))))
+# $(call related,IMAGE,PLATFORM): the instance of IMAGE for that platform
+# of a multi-platform build (PLATFORM empty: IMAGE itself)
+related = $(if $(2),$(1).$(call platform-arch,$(2)),$(1))
+# the same, for a stage of INSTANCE
+related-to = $(call related,$(1),$(if $(IMG_INDEX_$(2)),$(IV_$(2)_PLATFORM)))
 image = $(call inner-image,$(IMAGE_NAME),$(IMAGE_VAR),$(IMAGE_DIR))
+
+# $(call multi-image,NAME,VAR,DIR): an instance a platform, and the index
+define multi-image
+$(foreach p,$(call image-platforms,$(2)),$(call instance,$(1),$(2),$(3),$(1).$(call platform-arch,$(p)),$(3)/$(call \
+	platform-arch,$(p)),$(p)))
+IMG_INSTANCES_$(1) := $(foreach p,$(call image-platforms,$(2)),$(1).$(call platform-arch,$(p)))
+$(call index-targets,$(1),$(3),$(foreach p,$(call image-platforms,$(2)),$(1).$(call platform-arch,$(p))))
+endef
+# $(call index-targets,NAME,DIR,INSTANCES): the targets of a multi-platform
+# image: the index archive of its instances' images (mk/index: one
+# build/NAME/image.tar, the engine's own platform loaded and tested), and
+# each stage, check, test, report and clean for every instance
+define index-targets
+$(2) $(2)/: $(O)/$(1)/.stamp-index
+$(O)/$(1)/.stamp-index: $(foreach i,$(3),$(O)/$(i)/.stamp-$(LAST_STAGE)) | $(O)/bin/mkimage $(ENGINE_TOOL)
+	@rm -f $$@
+	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/index --name $(1) --dir $(2) --out $(O)/$(1) --tag $$(call iv,$(1),TAG) \
+		--engine-arch $$(ENGINE_ARCH) $(foreach i,$(3),--image $(O)/$(i)/image.tar)
+	@touch $$@
+$(addprefix $(2)/,$(STAGES) $(CHECKS)): $(2)/%: $(foreach i,$(3),$(O)/$(i)/.stamp-%)
+$(2)/test: $(O)/$(1)/.stamp-index
+	$$(Q)$$(call run-test,$(1),$(2))
+$(2)/clean: $(foreach i,$(3),$(2)/$(patsubst $(1).%,%,$(i))/clean)
+	$$(Q)rm -rf $(O)/$(1)
+PHONY += $(2) $(2)/ $(addprefix $(2)/,$(STAGES) $(CHECKS) test clean)
+endef
 
 # $(call image-targets,NAME,DIR): the phony targets of one image
 define image-targets
@@ -128,7 +208,7 @@ $(foreach a,$(ACTIONS),$(call action-rule,$(1),$(2),$(a)))
 $(2)/shell:
 	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" $$(call chain-modes,$(1))
 $(2)/test: $(O)/$(1)/.stamp-$(LAST_STAGE)
-	$$(Q)$$(call run-test,$(1),$(2))
+	$$(Q)$$(call run-test,$(1),$$(IMG_DIR_$(1)))
 $(2)/clean:
 	$$(call msg,CLEAN,$(1))
 	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/clean-image $(O)/$(1) "$$(call snap,$(1))" "$$(call owner,$(1))" \
@@ -201,8 +281,19 @@ $(foreach u,$(filter-out $(foreach g,$(MAKECMDGOALS),$(call goal-dir,$(g))),$(UN
 # They are written while make reads this file (not by rules), for the
 # images named on the command line only, so that `make -q` answers exactly.
 goal-image = $(strip $(foreach i,$(ALL_IMAGES),$(if $(filter $(IMG_DIR_$(i)) $(IMG_DIR_$(i))/%,$(1)),$(i))))
-WANTED := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(call goal-image,$(g))) \
+WANTED_GOALS := $(sort $(foreach g,$(filter-out %/clean %/shell,$(MAKECMDGOALS)),$(call goal-image,$(g))) \
 	$(if $(filter images,$(MAKECMDGOALS)),$(IMAGES)))
+# and the images they are built on (PARENT, recursively; a loop stops)
+with-parents = $(if $(filter-out $(2),$(1)),$(call with-parents,$(sort $(1) $(foreach i,$(1),$(call \
+	iv,$(i),PARENT))),$(1)),$(1))
+WANTED_IMAGES := $(call with-parents,$(WANTED_GOALS),)
+# each platform of a multi-platform image is an instance of it
+WANTED := $(foreach i,$(WANTED_IMAGES),$(or $(IMG_INSTANCES_$(i)),$(i)))
+# PARENT names another image, and no image is its own ancestor
+$(foreach i,$(WANTED_IMAGES),$(if $(call iv,$(i),PARENT),$(if $(filter $(call iv,$(i),PARENT),$(ALL_IMAGES)),,$(error \
+	$(IMG_DIR_$(i))/Makefile: $(IMG_VAR_$(i))_PARENT is '$(call iv,$(i),PARENT)': no image of that name; the images \
+	are $(ALL_IMAGES)))$(if $(filter $(i),$(call with-parents,$(call iv,$(i),PARENT),)),$(error $(IMG_DIR_$(i))/Makefile: \
+	$(IMG_VAR_$(i))_PARENT: $(i) would be built on itself ($(call with-parents,$(call iv,$(i),PARENT),))))))
 
 # The content hashes behind the option files: one mk/image-facts call
 # (cached) for every input and program of the wanted images.
@@ -226,8 +317,11 @@ prog-name = $(if $(filter script,$(2)),mk/stages/$(1).sh,$(if $(filter noop,$(2)
 prog-target = $(if $(filter static:%,$(1)),$(O)/bin-static/$(call prog-arg,$(1)),$(if $(filter host:%,$(1)),$(O)/bin/$(call prog-arg,$(1))))
 stage-progs = $(foreach p,$($(1).RUNS),$(call prog-target,$(p)))
 
-# REF, or REF|COMMAND when the image's builder makes its base images itself
-base-spec = $(call iv,$(1),$(2))$(if $(BUILDER.$(call iv,$(1),BUILDER).MAKE),|$(BUILDER.$(call iv,$(1),BUILDER).MAKE))
+# REF|COMMAND|PLATFORM: COMMAND (empty: pull) makes the base image when
+# the engine lacks it (a builder that makes its own: tests/images/fixture.mk)
+# (the tree is the same for every platform: the engine's own is pulled)
+base-spec = $(call iv,$(1),$(2))|$(BUILDER.$(call iv,$(1),BUILDER).MAKE)|$(if $(filter STAGE3_IMAGE,$(2)),$(call \
+	iv,$(1),PLATFORM))
 base-id = $(patsubst $(1)=%,%,$(filter $(1)=%,$(BASE_IDS)))
 
 # An image variable that is not a known one but within two edits of one
@@ -348,11 +442,17 @@ run-stage-args = --name $(1) --stage $(2) --dir $(IMG_DIR_$(1)) --from $(call st
 	$(if $(filter tree,$($(2).MOUNTS)),--tree $(call tree,$(1))=$(call iv,$(1),PORTAGE_IMAGE)=$(call fact.STAGE3_ID,$(1))) \
 	$(if $(filter caches,$($(2).MOUNTS)),--caches) \
 	--program mk/stages/common.sh=stages/common.sh \
-	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p))) \
+	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p),$(1))) \
 	$(foreach c,$($(2).COPY),--copy $(IMG_DIR_$(1))/$(subst :,=,$(c))) \
-	$(if $(filter export,$($(2).MODE)),$(foreach e,$(EXPORTS),--export $(e)=$(call export-file,$(1),$(2),$(e))))
+	$(if $(filter export,$($(2).MODE)),$(foreach e,$(EXPORTS),--export $(e)=$(call export-file,$(1),$(2),$(e)))) \
+	$(foreach u,$($(2).UPLOADS),$(call run-stage-upload,$(1),$(u)))
+# --upload PATH=FILE: what another image exported (mk/stages.mk, UPLOADS)
+run-stage-upload = $(if $(call iv,$(1),$(call upload-var,$(2))),--upload $(firstword $(subst =, ,$(2)))=$(call \
+	export-file,$(call related-to,$(call iv,$(1),$(call upload-var,$(2))),$(1)),$(EXPORT_STAGE),$(lastword $(subst :, ,$(2)))))
+EXPORT_STAGE = $(firstword $(foreach s,$(STAGES),$(if $(filter export,$($(s).MODE)),$(s))))
 run-stage-program = $(if $(filter script,$(2)),--program mk/stages/$(1).sh=stages/$(1).sh,$(if $(filter noop,$(2)),--program \
-	mk/stages/noop=stages/noop,$(if $(filter static:%,$(2)),--program $(O)/bin-static/$(call prog-arg,$(2))=bin/$(call prog-arg,$(2)))))
+	mk/stages/noop=stages/noop,$(if $(filter static:%,$(2)),--program $(call helpers-static-dir,$(call fact.ARCH,$(3)))/$(call prog-arg,$(2))=bin/$(call \
+	prog-arg,$(2)))))
 
 # $(call stage-rule,STAGE): the stamp of STAGE for every image. Its
 # prerequisites: the stage it starts from, its option file; order-only,

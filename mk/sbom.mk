@@ -12,26 +12,23 @@
 SKOPEO ?= skopeo
 PUSH_FLAGS ?=
 
-# $(call sbom-targets,NAME)
+# $(call sbom-targets,INSTANCE): report and push of one image (of one
+# platform of a multi-platform image: images/NAME/ARCH/report)
 define sbom-targets
-$(IMG_DIR_$(1))/report: $(O)/$(1)/.stamp-$(LAST_STAGE) | $(O)/bin/sbom
-	$$(Q)in=$(O)/$(1)/sbom-input; \
-	$(O)/bin/sbom report --image $(O)/$(1)/image.tar --vdb $$$$in/vdb --name $(1) \
-		--from-builder "$$$$(awk '$$$$2 == "whole" { print $$$$1 }' $$$$in/from-builder 2>/dev/null)" \
-		--libs-from-builder "$$$$(awk '$$$$2 == "libs" { print $$$$1 }' $$$$in/from-builder 2>/dev/null)" \
-		--prune-log $(O)/$(1)/prune.log --prune-sizes $$$$in/prune-sizes \
-		--unmerge-log $(O)/$(1)/unmerge.log \
-		--unmerge-sizes $$$$([ -f $$$$in/unmerge-sizes ] && echo $$$$in/unmerge-sizes || echo /dev/null) \
-		--json $(O)/$(1)/report.json
-$(IMG_DIR_$(1))/push: $(O)/$(1)/.stamp-$(LAST_STAGE)
-	$$(Q)[ -n "$$(REGISTRY)" ] || { echo "$(IMG_DIR_$(1))/push: set REGISTRY=host[:port]/path" >&2; exit 1; }
-	$$(Q)ref=$$(call iv,$(1),TAG); case $$$$ref in *:*) ;; *) ref=$$$$ref:latest ;; esac; \
-	repo=$$(REGISTRY)/$$$${ref%:*} tag=$$$${ref##*:} digest=$$$$(cat $(O)/$(1)/digest); \
-	echo ">>> $(1) push $$$$repo:$$$$tag"; \
-	$$(SKOPEO) copy $$(PUSH_FLAGS) oci-archive:$(O)/$(1)/image.tar:$$$$tag docker://$$$$repo:$$$$tag && \
-	echo ">>> $(1) push the SBOM as $$$$repo:$$$${digest/:/-}.sbom" && \
-	$$(SKOPEO) copy $$(PUSH_FLAGS) oci-archive:$(O)/$(1)/image.tar:sbom docker://$$$$repo:$$$${digest/:/-}.sbom && \
-	echo "    $$$$repo:$$$$tag $$$$digest"
+$(IMG_TARGET_$(1))/report: $(O)/$(1)/.stamp-$(LAST_STAGE) | $(O)/bin/sbom
+	$$(Q)O_BIN=$(O)/bin $$(TOP)/mk/report $(1) $(O)/$(1) $$(if $$(call iv,$(1),PARENT),$(O)/$$(call \
+		related-to,$$(call iv,$(1),PARENT),$(1)))
+$(IMG_TARGET_$(1))/push: $(O)/$(1)/.stamp-$(LAST_STAGE)
+	$$(Q)SKOPEO=$$(SKOPEO) PUSH_FLAGS='$$(PUSH_FLAGS)' $$(TOP)/mk/push $(1) $(O)/$(1) $$(call iv,$(1),TAG) '$$(REGISTRY)'
+PHONY += $(IMG_TARGET_$(1))/report $(IMG_TARGET_$(1))/push
+endef
+$(foreach i,$(ALL_INSTANCES),$(eval $(call sbom-targets,$(i))))
+# a multi-platform image: the report of each platform; the push of the
+# index (skopeo copy --all: every platform, and their SBOMs with them)
+define index-sbom-targets
+$(IMG_DIR_$(1))/report: $(foreach i,$(IMG_INSTANCES_$(1)),$(IMG_TARGET_$(i))/report)
+$(IMG_DIR_$(1))/push: $(O)/$(1)/.stamp-index
+	$$(Q)SKOPEO=$$(SKOPEO) PUSH_FLAGS='$$(PUSH_FLAGS)' $$(TOP)/mk/push $(1) $(O)/$(1) $$(call iv,$(1),TAG) '$$(REGISTRY)' --all
 PHONY += $(IMG_DIR_$(1))/report $(IMG_DIR_$(1))/push
 endef
-$(foreach i,$(ALL_IMAGES),$(eval $(call sbom-targets,$(i))))
+$(foreach i,$(ALL_IMAGES),$(if $(IMG_INSTANCES_$(i)),$(eval $(call index-sbom-targets,$(i)))))

@@ -36,6 +36,11 @@
 #                 files; nothing stays in the engine), discard (nothing kept)
 #   NAME.SKIP_UNLESS VAR  nothing to do when the image's VAR is empty: the
 #                 previous snapshot is tagged as this one
+#   NAME.UPLOADS  PATH=VAR:EXPORT: what the image that the image variable VAR
+#                 names exported of EXPORT (its ROOT, /destination, or what
+#                 the stages saved, /var/lib/scratchmerge), extracted at PATH
+#                 in the container; that image is built first, and a rebuild
+#                 of it reruns this stage
 #   NAME.CMD      (host) the command, $(1) = the image
 
 STAGES += portage
@@ -49,6 +54,13 @@ portage.COPY    := portage:/etc/portage
 portage.MOUNTS  := tree
 portage.NETWORK := none
 portage.MODE    := commit
+
+CHECKS += emulation
+emulation.HELP    := (another architecture than the engine's) its builder runs here, through qemu-user and binfmt_misc, else how to make it
+emulation.KIND    := host
+emulation.FACTS   := ARCH STAGE3_ID
+emulation.RUNS    := file:mk/platform-check
+emulation.CMD      = $(TOP)/mk/platform-check $(ENGINE) $(call iv,$(1),PLATFORM) $(call fact.STAGE3_ID,$(1))
 
 CHECKS += config
 config.HELP     := image.yaml parsed by mkimage, on the host, before anything is built
@@ -78,6 +90,16 @@ world-rebuild.RUNS    := script
 world-rebuild.MOUNTS  := tree caches
 world-rebuild.NETWORK := fetch
 world-rebuild.MODE    := commit
+
+STAGES += parent
+parent.HELP        := the PARENT image's ROOT and VDB laid into /destination: Portage takes its packages as installed
+parent.KIND        := container
+parent.VARS        := PARENT
+parent.RUNS        := script
+parent.UPLOADS     := /destination=PARENT:/destination /var/lib/scratchmerge/parent=PARENT:/var/lib/scratchmerge
+parent.NETWORK     := none
+parent.MODE        := commit
+parent.SKIP_UNLESS := PARENT
 
 STAGES += emerge-root
 emerge-root.HELP    := PROVIDED into package.provided, then ROOT=/destination emerge PACKAGES
@@ -123,7 +145,9 @@ scratch.RUNS   := file:mk/scratch file:mk/sbom-attach host:mkimage host:sbom
 scratch.CMD     = $(TOP)/mk/scratch --name $(1) --dir $(IMG_DIR_$(1)) --tag $(call iv,$(1),TAG) \
 	--compress $(call iv,$(1),COMPRESS) --sde $(call fact,sde:$(IMG_DIR_$(1))) --arch $(call fact.ARCH,$(1)) \
 	--root $(call export-file,$(1),$(scratch.FROM),/destination) \
-	--saved $(call export-file,$(1),$(scratch.FROM),/var/lib/scratchmerge) --out $(O)/$(1)
+	--saved $(call export-file,$(1),$(scratch.FROM),/var/lib/scratchmerge) --out $(O)/$(1) \
+	$(if $(call iv,$(1),PARENT),--parent $(O)/$(call related-to,$(call iv,$(1),PARENT),$(1))) \
+	$(if $(IMG_INDEX_$(1)),--no-load)
 
 ACTIONS += pretend
 pretend.HELP    := what ROOT=/destination emerge would merge (no build), set against UNMERGE and PROVIDED

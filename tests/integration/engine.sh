@@ -207,7 +207,6 @@ expect "volume-exists: yes" 0 "$?"
 expect "volume-exists: one missing" 1 "$?"
 
 docker_leftovers
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # --- ssh://: an sshd on loopback whose sessions reach this engine ---
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
@@ -301,28 +300,9 @@ if [ "$(id -u)" != 0 ] || ! have dockerd || ! have openssl || ! have python3; th
 	skip "tcp:// with TLS" "needs root, dockerd, openssl and python3"
 else
 	T=$T_TMP/tls
-	mkdir -p "$T/ca" "$T/client" "$T/wrong"
-	# ca CN DIR: a CA in DIR/ca.pem, DIR/ca-key.pem
-	ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" -keyout "$2/ca-key.pem" -out "$2/ca.pem" 2> /dev/null; }
-	# signed NAME CN EXT: NAME-key.pem, NAME.pem signed by the CA
-	signed() {
-		openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$T/$1-key.pem" -out "$T/$1.csr" 2> /dev/null &&
-			openssl x509 -req -in "$T/$1.csr" -CA "$T/ca/ca.pem" -CAkey "$T/ca/ca-key.pem" -CAcreateserial \
-				-days 2 -extfile <(printf '%s\n' "$3") -out "$T/$1.pem" 2> /dev/null
-	}
-	ca engine-test-ca "$T/ca" && ca another-ca "$T/wrong" &&
-		signed server 127.0.0.1 "subjectAltName=IP:127.0.0.1
-extendedKeyUsage=serverAuth" && signed client client "extendedKeyUsage=clientAuth"
-	cp "$T/ca/ca.pem" "$T/client/ca.pem"
-	cp "$T/client.pem" "$T/client/cert.pem" && cp "$T/client.pem" "$T/wrong/cert.pem"
-	cp "$T/client-key.pem" "$T/client/key.pem" && cp "$T/client-key.pem" "$T/wrong/key.pem"
-	TPORT=$(free_port)
-	dockerd --storage-driver=vfs --iptables=false --bridge=none --data-root "$T/data" --exec-root "$T/exec" \
-		--pidfile "$T/pid" -H "unix://$T/sock" -H "tcp://127.0.0.1:$TPORT" --tlsverify \
-		--tlscacert "$T/ca/ca.pem" --tlscert "$T/server.pem" --tlskey "$T/server-key.pem" > "$T/log" 2>&1 &
-	TLS_PID=$!
+	tls_engine "$T"
+	TPORT=$TLS_PORT
 	TD=(docker -H "unix://$T/sock")
-	for _ in $(seq 100); do "${TD[@]}" info > /dev/null 2>&1 && break; sleep 0.2; done
 	tar -C "$BB" -c . | "${TD[@]}" import - "$RUN/bb:1" > /dev/null
 	EN=(env DOCKER_HOST="tcp://127.0.0.1:$TPORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/client" "$E")
 	expect "TLS: info" "$("${TD[@]}" info --format '{{.ServerVersion}} {{.Driver}}')" "$("${EN[@]}" info 2>&1)"

@@ -34,7 +34,7 @@ expect "nothing of fx-second in the engine to start with" "images=0 tag=0 contai
 check "a cold build of fx-second" sm "$SECOND"
 built=$(objects)
 sm "$SECOND/world-rebuild-redo"
-expect "world-rebuild-redo reruns from world-rebuild on" "world-rebuild emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
+expect "world-rebuild-redo reruns from world-rebuild on" "world-rebuild parent emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
 expect "a rerun leaves no orphaned image, container or volume" "$built" "$(objects)"
 sm "$SECOND" 'FX_SECOND_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
 sm "$SECOND" FX_SECOND_UNMERGE=app-misc/extra

@@ -14,7 +14,6 @@ for t in dockerd docker-registry skopeo npm jq curl python3; do
 		exit
 	fi
 done
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # --- a registry of our own: Debian's docker-registry, config and storage here ---
 REG_PORT=$(free_port)

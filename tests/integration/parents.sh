@@ -1,0 +1,125 @@
+# Parent images (issue 15), on the fixture builder: fx-child is built on
+# fx-base. The child's archive holds the parent's layer byte for byte and
+# one layer of its own; the child's emerge takes the parent's packages as
+# installed; a package of the parent the child unmerges is a whiteout;
+# docker and podman run the child; a registry stores the shared layer once
+# and a pull of the child after the parent fetches only the child's layer;
+# two clean builds give the same digests; a change to the parent reruns
+# the child from its parent stage. (What the emerge double cannot show:
+# Portage's own resolution against a ROOT's VDB; see its head.)
+. "$(dirname "$0")/lib.sh"
+
+for t in docker dockerd docker-registry skopeo jq curl python3; do
+	if ! have $t; then
+		skip "parents (all)" "$t is not installed (make deps)"
+		summary
+		exit
+	fi
+done
+framework_setup
+BASE=$IMG/fx-base CHILD=$IMG/fx-child
+BTAG=scratchmerge-test/fx-base:latest CTAG=scratchmerge-test/fx-child:latest
+# manifest ARCHIVE: the image manifest of an archive mkimage wrote
+manifest() {
+	local m
+	m=$(tar -xOf "$1" index.json | jq -r '[.manifests[] | select(.annotations."org.opencontainers.image.ref.name" != "sbom")][0].digest' | cut -d: -f2)
+	tar -xOf "$1" "blobs/sha256/$m"
+}
+files_of() {	# files_of TAG: the files of a loaded image, as docker export lists them
+	local c
+	c=$(docker create "$1" /x)
+	docker export "$c" | tar -tf - | sort
+	docker rm "$c" > /dev/null
+}
+
+docker rmi -f "$BTAG" "$CTAG" > /dev/null 2>&1
+sm "$BASE/clean"
+sm "$CHILD/clean"
+check "make the child builds the parent first, then the child" sm "$CHILD"
+expect "... every stage of the parent ran" "$ALL" "$(ran fx-base)"
+expect "... and of the child" "$ALL" "$(ran fx-child)"
+
+# --- the layers ---
+pm=$(manifest "$OUT/fx-base/image.tar")
+cm=$(manifest "$OUT/fx-child/image.tar")
+expect "the parent has one layer" 1 "$(jq '.layers | length' <<< "$pm")"
+expect "the child has two" 2 "$(jq '.layers | length' <<< "$cm")"
+expect "the child's first layer is the parent's, byte for byte (same blob digest)" \
+	"$(jq -r '.layers[0].digest' <<< "$pm")" "$(jq -r '.layers[0].digest' <<< "$cm")"
+check "... and the blob itself is in the child's archive" tar -tf "$OUT/fx-child/image.tar" \
+	"blobs/sha256/$(jq -r '.layers[0].digest' <<< "$pm" | cut -d: -f2)"
+own=$(jq -r '.layers[1].digest' <<< "$cm" | cut -d: -f2)
+tar -xOf "$OUT/fx-child/image.tar" "blobs/sha256/$own" | tar -tzf - | sort > "$T_TMP/own"
+check "the child's own layer holds what it added" grep -qx usr/share/withdep/marker "$T_TMP/own"
+check "... a whiteout for the parent's package it unmerged" grep -qx usr/bin/.wh.extra "$T_TMP/own"
+check "... and none of the parent's unchanged files" bash -c "! grep -qx usr/bin/hello '$T_TMP/own'"
+
+# --- Portage's view: the parent's packages are installed in ROOT ---
+check "the child's emerge merged withdep" grep -q '>>> Emerging app-misc/withdep-1.0' "$OUT/fx-child/emerge-root.log"
+check "... and none of the parent's packages (extra, withdep's dependency, is installed)" bash -c \
+	"! grep -q '>>> Emerging app-misc/\\(extra\\|hello\\)' '$OUT/fx-child/emerge-root.log' &&
+	 grep -q 'app-misc/extra-2.0 already installed' '$OUT/fx-child/emerge-root.log'"
+
+# --- running them ---
+expect "the child runs (the parent's program)" "hello from a FROM-scratch image (child) conf: no /etc/hello.conf" \
+	"$(docker run --rm --network none "$CTAG" 2>&1)"
+files_of "$BTAG" > "$T_TMP/base.files"
+files_of "$CTAG" > "$T_TMP/child.files"
+check "the parent has app-misc/extra's program" grep -qx usr/bin/extra "$T_TMP/base.files"
+check "the whiteout works: the running child does not" bash -c "! grep -qx usr/bin/extra '$T_TMP/child.files'"
+if have podman; then
+	podman rmi -f "$CTAG" > /dev/null 2>&1
+	check "podman loads the child's archive" podman load -i "$OUT/fx-child/image.tar"
+	expect "... and runs it" "hello from a FROM-scratch image (child) conf: no /etc/hello.conf" \
+		"$("${PODMAN_RUN[@]}" "$CTAG" 2>&1)"
+	podman rmi -f "$CTAG" > /dev/null 2>&1
+else
+	skip "podman runs the child" "podman is not installed"
+fi
+
+# --- the SBOM and the report cover the whole image ---
+jq -r '.packages[] | select(.name == "app-misc/hello") | .annotations[]?.comment' "$OUT/fx-child/sbom.spdx.json" > "$T_TMP/ann"
+check "the child's SBOM lists the parent's packages, marked as the parent's" grep -q 'from-parent=fx-base' "$T_TMP/ann"
+"${MK[@]}" "$CHILD/report" > "$T_TMP/report" 2>&1
+check "the report lists the two layers and their images" jq -e '.layers | length == 2' "$OUT/fx-child/report.json"
+
+# --- a change to the parent reruns the child from its parent stage ---
+sm "$CHILD" 'FX_BASE_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
+expect "a PRUNE change of the parent: its prune and scratch" "prune scratch" "$(ran fx-base)"
+expect "... and the child from its parent stage on" "parent emerge-root glibc unmerge prune scratch" "$(ran fx-child)"
+sm "$CHILD"
+sm "$CHILD"
+expect "nothing changed: nothing runs" "" "$(ran fx-base)$(ran fx-child)"
+
+# --- reproducible: two clean builds, the same digests ---
+d1=$(cat "$OUT/fx-child/digest")
+sm "$CHILD/clean" && sm "$BASE/clean"
+sm "$CHILD"
+expect "two clean builds give the same child digest" "$d1" "$(cat "$OUT/fx-child/digest" 2> /dev/null)"
+
+# --- a registry stores the shared layer once; a pull after the parent fetches only the child's ---
+registry "$T_TMP/registry"
+D=$T_TMP/puller
+mkdir -p "$D"
+dockerd --storage-driver=vfs --iptables=false --bridge=none --insecure-registry "$REG" \
+	--data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" -H "unix://$D/sock" > "$D/log" 2>&1 &
+PULLER_PID=$!
+trap 'kill $REG_PID $PULLER_PID 2> /dev/null; wait $PULLER_PID 2> /dev/null; tmp_cleanup' EXIT
+for _ in $(seq 50); do DOCKER_HOST=unix://$D/sock docker info > /dev/null 2>&1 && break; sleep 0.2; done
+blobs() { find "$T_TMP/registry/data/docker/registry/v2/blobs" -name data | wc -l; }
+check "push the parent" sm "$BASE/push" "REGISTRY=$REG/sm" PUSH_FLAGS=--dest-tls-verify=false
+after_parent=$(blobs)
+check "push the child" sm "$CHILD/push" "REGISTRY=$REG/sm" PUSH_FLAGS=--dest-tls-verify=false
+# the child adds: its own layer, its config, its manifest, its SBOM (artifact
+# manifest and document; the empty config is the parent's already)
+expect "the registry stores the shared layer once: the child added 4 blobs, not its whole image" 4 $(($(blobs) - after_parent))
+pd() { DOCKER_HOST=unix://$D/sock docker "$@"; }
+check "a node pulls the parent" pd pull "$REG/sm/$BTAG"
+pd pull "$REG/sm/$CTAG" > "$T_TMP/pull" 2>&1
+check "... then the child: the parent's layer is already there" grep -q "$(jq -r '.layers[0].digest' <<< "$cm" | cut -c8-19): Already exists" "$T_TMP/pull"
+expect "... and the child runs there" "hello from a FROM-scratch image (child) conf: no /etc/hello.conf" \
+	"$(pd run --rm --network none "$REG/sm/$CTAG" 2>&1)"
+
+sm "$CHILD/clean" && sm "$BASE/clean"
+docker rmi -f "$BTAG" "$CTAG" > /dev/null 2>&1
+summary
