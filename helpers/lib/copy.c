@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -286,19 +285,14 @@ set_parent(struct copy_ctx *c, const char *listed, const struct pinfo *pi)
 }
 
 /* The current parent's directory in DEST, opened on first need: one
- * openat2 that refuses any symlink on the way (its path is canonical, so
+ * path_openat2 that refuses any symlink on the way (its path is canonical, so
  * there is none unless one appeared since, which is refused). */
 static int
 parent_fd(struct copy_ctx *c, struct err *e)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
-	};
-
 	if (c->last_dfd < 0)
-		c->last_dfd = (int)syscall(SYS_openat2, c->dstfd, *c->last_canon ? c->last_canon : ".",
-					   &how, sizeof(how));
+		c->last_dfd = path_openat2(c->dstfd, *c->last_canon ? c->last_canon : ".", O_PATH | O_DIRECTORY, 0,
+					   RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH);
 	if (c->last_dfd < 0)
 		return fail(c, c->last_canon, "cannot be opened in the destination without following a link", errno, e);
 	return c->last_dfd;
@@ -334,16 +328,9 @@ mirror_parent(struct copy_ctx *c, const char *parent, struct err *e)
 			break;
 		}
 	}
-	{
-		struct open_how how = {
-			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
-		};
-
-		dfd = (int)syscall(SYS_openat2, c->dstfd, *cur ? cur : ".", &how, sizeof(how));
-		if (dfd < 0)
-			return fail(c, cur, NULL, errno, e);
-	}
+	dfd = path_openat2(c->dstfd, *cur ? cur : ".", O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH);
+	if (dfd < 0)
+		return fail(c, cur, NULL, errno, e);
 	while (*todo) {
 		char comp[256], *slash = strchr(todo, '/');
 		size_t l = slash ? (size_t)(slash - todo) : strlen(todo);
@@ -468,14 +455,9 @@ clear_slot(int dpfd, const char *base, int *is_dir)
 static int
 create_in_dest(struct copy_ctx *c, const char *rel, mode_t mode)
 {
-	struct open_how how = {
-		.flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		.mode = mode,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
-	};
-
 	for (int tries = 0; tries < 2; tries++) {
-		int fd = (int)syscall(SYS_openat2, c->dstfd, rel, &how, sizeof(how));
+		int fd = path_openat2(c->dstfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode,
+				      RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH);
 		struct stat d;
 
 		if (fd >= 0 || errno != EEXIST)

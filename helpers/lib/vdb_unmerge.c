@@ -1,11 +1,12 @@
 /* vdb_unmerge: remove packages from a root by their CONTENTS, with
  * Portage's rules (lib/portage/dbapi/vartree.py, dblink._unmerge_pkgfiles
  * and _unmerge_dirs; the labels are its unmerge_desc). Every path is
- * resolved inside the root (openat2 RESOLVE_IN_ROOT), so neither a ".."
- * nor a hostile symlink reaches outside it; two paths name the same file
- * when their parent directories resolve to the same inode and their last
- * components are equal (as Portage's dblink._match_contents, which
- * compares the parent's (st_dev, st_ino) and the basename). */
+ * resolved inside the root (path_openat_in_root: openat2 RESOLVE_IN_ROOT,
+ * or its userspace walk), so neither a ".." nor a hostile symlink reaches
+ * outside it; two paths name the same file when their parent directories
+ * resolve to the same inode and their last components are equal (as
+ * Portage's dblink._match_contents, which compares the parent's (st_dev,
+ * st_ino) and the basename). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>

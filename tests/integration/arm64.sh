@@ -113,7 +113,9 @@ expect "arm64 uselint in the arm64 builder: the tree's flags pass" 0 "$?"
 expect "arm64 uselint: an unknown flag fails" 1 "$?"
 check "arm64 uselint: names the flag" grep -q "USE flag 'ipv7' is neither in profiles/use.desc" "$T_TMP/u.out"
 # vdb and copyfiles open every path with openat2 (RESOLVE_IN_ROOT,
-# RESOLVE_NO_SYMLINKS); Debian 12's qemu-user (7.2) does not implement it
+# RESOLVE_NO_SYMLINKS) where it exists, else with path_openat2's userspace
+# walk: Debian 12's qemu-user (7.2) answers ENOSYS, and they work anyway,
+# without SCRATCHMERGE_NO_OPENAT2
 cat > "$T_TMP/probe.c" << 'EOF'
 #include <errno.h>
 #include <fcntl.h>
@@ -133,15 +135,46 @@ int main(void)
 EOF
 aarch64-linux-gnu-gcc -static -O2 -o "$T_TMP/probe" "$T_TMP/probe.c"
 qemu_v=$(qemu-aarch64-static --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
-if qemu-aarch64-static "$T_TMP/probe" > /dev/null; then
-	"${RUN[@]}" --platform linux/arm64 "${H[@]}" "$A64" /sm/vdb list > "$T_TMP/v.out" 2>&1
-	check "arm64 vdb list in the arm64 builder: sys-libs/glibc" grep -qx "sys-libs/glibc-2.36-r99" "$T_TMP/v.out"
-	"${RUN[@]}" --platform linux/arm64 "${H[@]}" "$A64" sh -c \
-		'mkdir -p /a /b && echo copied > /a/f && echo /f | /sm/copyfiles --from /a --to /b && cat /b/f' > "$T_TMP/c.out" 2>&1
-	expect "arm64 copyfiles in the arm64 builder: copies a file" copied "$(tail -1 "$T_TMP/c.out")"
-else
-	skip "arm64 vdb list and copyfiles under qemu" "qemu-user $qemu_v has no openat2 (ENOSYS), which both use for every path"
-fi
+how="openat2"
+qemu-aarch64-static "$T_TMP/probe" > /dev/null || how="the walk: qemu-user $qemu_v has no openat2"
+"${RUN[@]}" --platform linux/arm64 "${H[@]}" "$A64" /sm/vdb list > "$T_TMP/v.out" 2>&1
+check "arm64 vdb list in the arm64 builder ($how): sys-libs/glibc" grep -qx "sys-libs/glibc-2.36-r99" "$T_TMP/v.out"
+# copyfiles through a symlinked parent (/lib -> usr/lib): the link, then the file
+"${RUN[@]}" --platform linux/arm64 "${H[@]}" "$A64" sh -c \
+	'mkdir -p /a/usr/lib /b && ln -s usr/lib /a/lib && echo copied > /a/usr/lib/f &&
+	echo /lib/f | /sm/copyfiles --from /a --to /b && readlink /b/lib && cat /b/usr/lib/f' > "$T_TMP/c.out" 2>&1
+expect "arm64 copyfiles in the arm64 builder ($how): /lib/f through /lib -> usr/lib" \
+	"usr/lib|copied" "$(paste -sd'|' "$T_TMP/c.out")"
+# copyfiles into a DEST whose /usr is a link out: refused, nothing written there
+mkdir -p "$T_TMP/out-c"
+"${RUN[@]}" --platform linux/arm64 "${H[@]}" -v "$T_TMP/out-c:/outside" "$A64" sh -c \
+	'mkdir -p /a/usr/bin /b && echo x > /a/usr/bin/p && ln -s /outside /b/usr && echo /usr/bin/p | /sm/copyfiles --from /a --to /b' \
+	> "$T_TMP/c.out" 2>&1
+expect "arm64 copyfiles ($how): a link in DEST is refused (exit 1)" 1 "$?"
+expect "arm64 copyfiles: nothing written through it" "" "$(ls -A "$T_TMP/out-c")"
+# vdb unmerge of a package of a root (/lib -> usr/lib), with a link in the
+# root that points out of it (/usr/share/out -> /outside, an absolute path
+# that exists in the container but not in the root) and a victim there
+# whose md5 and mtime CONTENTS records: only resolving inside the root
+# keeps it
+R=$T_TMP/root64
+mkdir -p "$R/usr/lib" "$R/usr/share" "$R/var/db/pkg/app-misc/foo-1.0" "$T_TMP/out-u"
+ln -s usr/lib "$R/lib"
+ln -s /outside "$R/usr/share/out"
+echo foo > "$R/usr/lib/libfoo.so.1"
+echo victim > "$T_TMP/out-u/victim"
+touch -d @1700000000 "$R/usr/lib/libfoo.so.1" "$T_TMP/out-u/victim"
+printf 'dir /usr\ndir /usr/lib\nobj /lib/libfoo.so.1 %s 1700000000\nobj /usr/share/out/victim %s 1700000000\n' \
+	"$(md5sum < "$R/usr/lib/libfoo.so.1" | cut -c1-32)" "$(md5sum < "$T_TMP/out-u/victim" | cut -c1-32)" \
+	> "$R/var/db/pkg/app-misc/foo-1.0/CONTENTS"
+"${RUN[@]}" --platform linux/arm64 "${H[@]}" -v "$R:/r" -v "$T_TMP/out-u:/outside" "$A64" \
+	/sm/vdb --root /r unmerge -v app-misc/foo > "$T_TMP/un.out" 2>&1
+expect "arm64 vdb unmerge in the arm64 builder ($how): exit 0" 0 "$?"
+check "arm64 vdb unmerge: /lib/libfoo.so.1 removed through /lib -> usr/lib" \
+	bash -c "grep -qx '<<<  *obj /lib/libfoo.so.1' '$T_TMP/un.out' && ! test -e '$R/usr/lib/libfoo.so.1'"
+check "arm64 vdb unmerge: the victim behind the link out is not found in the root, and kept" \
+	bash -c "grep -qx -- '--- !found  *obj /usr/share/out/victim' '$T_TMP/un.out' && test -f '$T_TMP/out-u/victim'"
+check "arm64 vdb unmerge: the package's VDB entry is gone" test ! -e "$R/var/db/pkg/app-misc/foo-1.0"
 # the machine's own static helpers run natively in the arm64 container
 # (the kernel execs an x86-64 ELF as it is, whatever the image's arch)
 H=(-v "$O/bin-static:/sm:ro")

@@ -175,6 +175,26 @@ test_dest_symlink_attack(void **state)
 	assert_int_equal(tu_sh("test -f '%s/lib64/libc.so.6' && ! test -L '%s/lib64/libc.so.6'", f->dst, f->dst), 0);
 }
 
+/* A directory of DEST swapped for a link out between two files of it: the
+ * second file is refused (the parent was resolved before), not written
+ * through the link. */
+static void
+test_dest_symlink_swapped(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(copy_path(&f->c, "/usr/bin/prog", &f->e), 0);
+	assert_int_equal(tu_sh("mv '%s/usr/bin' '%s/bin.old' && ln -s '%s' '%s/usr/bin'", f->dst, f->dst, f->outside,
+			       f->dst), 0);
+	assert_int_equal(copy_path(&f->c, "/usr/bin/ping", &f->e), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_string_equal(f->e.msg, "/usr/bin/ping: Too many levels of symbolic links");
+	assert_int_equal(copy_path(&f->c, "/usr/bin/rel-link", &f->e), -1);
+	assert_int_equal(errno, ELOOP);
+	copy_finish(&f->c, &f->e);
+	assert_int_equal(tu_sh("test -z \"$(ls -A '%s')\"", f->outside), 0);
+}
+
 static void
 test_missing_and_dotdot(void **state)
 {
@@ -230,8 +250,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinked_parent_and_hardlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dest_symlink_attack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dest_symlink_swapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("copy", tests, NULL, NULL);
+	int r = cmocka_run_group_tests_name("copy", tests, NULL, NULL);
+
+	/* again, with the userspace walk of path_openat2 (no openat2) */
+	return r + cmocka_run_group_tests_name("copy, openat2 fallback", tests, tu_walk_on, tu_walk_off);
 }

@@ -76,6 +76,23 @@ test_empty_root(void **state)
 	tu_rmtree(d);
 }
 
+/* The root's /var is an absolute link to a real VDB outside: resolved
+ * inside the root, where that path does not exist, so no package. */
+static void
+test_vdb_link_out(void **state)
+{
+	char *d = tu_tmpdir(), *out = tu_tmpdir();
+	struct vdb db;
+
+	(void)state;
+	assert_int_equal(tu_sh("cp -a " FIXTURES "/vdb/. '%s' && ln -s '%s/var' '%s/var'", out, out, d), 0);
+	assert_int_equal(vdb_open(&db, d), 0);
+	assert_int_equal(db.npkgs, 0);
+	vdb_close(&db);
+	tu_rmtree(d);
+	tu_rmtree(out);
+}
+
 static void
 test_pf_to_pn(void **state)
 {
@@ -356,6 +373,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 		cmocka_unit_test(test_empty_root),
+		cmocka_unit_test(test_vdb_link_out),
 		cmocka_unit_test(test_pf_to_pn),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
@@ -366,5 +384,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nonregular_files, setup, teardown),
 		cmocka_unit_test(test_meta_buffer),
 	};
-	return cmocka_run_group_tests_name("vdb", tests, NULL, NULL);
+	int r = cmocka_run_group_tests_name("vdb", tests, NULL, NULL);
+
+	/* again, with the userspace walk of path_openat2 (no openat2) */
+	return r + cmocka_run_group_tests_name("vdb, openat2 fallback", tests, tu_walk_on, tu_walk_off);
 }

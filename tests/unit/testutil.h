@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../helpers/lib/path.h"
+
 /* A fresh directory under $TMPDIR; removed by tu_rmtree. */
 static inline char *
 tu_tmpdir(void)
@@ -71,6 +73,27 @@ tu_exists(const char *root, const char *rel)
 
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
 	return lstat(p, &st) == 0;
+}
+
+/* Group setup and teardown: the group runs with path_openat2's userspace
+ * walk forced (the fallback where openat2 is missing). The suites of the
+ * modules that resolve paths in a root run twice, once each way:
+ *   r = cmocka_run_group_tests_name("copy", tests, NULL, NULL);
+ *   r += cmocka_run_group_tests_name("copy, openat2 fallback", tests, tu_walk_on, tu_walk_off); */
+static inline int
+tu_walk_on(void **state)
+{
+	(void)state;
+	path_force_fallback(1);
+	return path_fallback_active() ? 0 : -1;
+}
+
+static inline int
+tu_walk_off(void **state)
+{
+	(void)state;
+	path_force_fallback(0);
+	return 0;
 }
 
 /* The source tree's fixture directory (set by the Makefile). */
