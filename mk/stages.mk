@@ -37,6 +37,10 @@
 #   NAME.SKIP_UNLESS VAR  nothing to do when the image's VAR is empty: the
 #                 previous snapshot is tagged as this one
 #   NAME.CMD      (host) the command, $(1) = the image
+#   NAME.EXPORTS  (MODE export) the paths exported instead of ROOT and the
+#                 SBOM's, each to $(O)/IMAGE/NAME-PATH.tar
+#   NAME.AFTER    (an action) a command run on the host once its container
+#                 succeeded, $(1) = the image
 
 STAGES += portage
 portage.HELP    := the builder: STAGE3_IMAGE + portage/ + make.conf (USE, MAKE_CONF, binary packages)
