@@ -138,3 +138,14 @@ pretend.RUNS    := script noop
 pretend.MOUNTS  := tree
 pretend.NETWORK := none
 pretend.MODE    := discard
+
+ACTIONS += binhost
+binhost.HELP    := the binary package cache as a binhost: Portage's Packages (emaint binhost --fix), then exported to BINHOST_DIR (make binhost)
+binhost.KIND    := container
+binhost.FROM    := portage
+binhost.RUNS    := script file:mk/binhost-dir
+binhost.MOUNTS  := tree caches
+binhost.NETWORK := none
+binhost.MODE    := export
+binhost.EXPORTS := /var/cache/binpkgs
+binhost.AFTER    = $(TOP)/mk/binhost-dir $(call export-file,$(1),binhost,/var/cache/binpkgs) $(BINHOST_DIR)
