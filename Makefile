@@ -6,6 +6,7 @@ include mk/deps.mk
 include mk/helpers.mk
 include mk/fuzz.mk
 include mk/image.mk
+include mk/binhost.mk
 include mk/sbom.mk
 include mk/check.mk
 include mk/bench.mk

@@ -14,8 +14,9 @@ DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev
 # schema validator (ajv); a Node.js package that ships npm (NodeSource's
 # nodejs) does as well, and Debian's npm would conflict with it.
 # openssl, openssh-server: the engine test's TLS dockerd and its sshd.
+# lighttpd: the binhost test's static HTTP server on loopback.
 DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
-	clang libclang-rt-dev docker-registry npm|nodejs curl python3 openssl openssh-server
+	clang libclang-rt-dev docker-registry npm|nodejs curl python3 openssl openssh-server lighttpd
 DEB_BENCH := pigz zstd rsync hyperfine time python3
 # Another architecture, ARCH (PKG:ARCH is a package of that architecture;
 # mk/deps adds ARCH to dpkg's foreign architectures first):

@@ -204,7 +204,7 @@ $(addprefix $(2)/,$(STAGES) $(CHECKS)): $(2)/%: $(O)/$(1)/.stamp-%
 $(addprefix $(2)/,$(addsuffix -redo,$(STAGES))): $(2)/%-redo:
 	$$(Q)rm -f $$(addprefix $(O)/$(1)/.stamp-,$$(call stages-from,$$*))
 	$$(Q)$$(MAKE) $(2)
-$(foreach a,$(ACTIONS),$(call action-rule,$(1),$(2),$(a)))
+$(foreach a,$(ACTIONS),$(call action-rule,$(1),$(2),$(a))$(NL))
 $(2)/shell:
 	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" $$(call chain-modes,$(1))
 $(2)/test: $(O)/$(1)/.stamp-$(LAST_STAGE)
@@ -220,6 +220,7 @@ define action-rule
 $(2)/$(3): $(O)/$(1)/.stamp-$($(3).FROM) $(O)/$(1)/.opts-$(3) | $(call stage-progs,$(3)) $(ENGINE_TOOL)
 	$$(Q)$$(WHY) $(1) $(3) $(O)/$(1)/.opts-$(3)
 	$$(Q)$$(call with-lock,$(1)) $$(RUN_STAGE) $$(call run-stage-args,$(1),$(3)) --show
+	$(if $($(3).AFTER),$$(Q)$$(call $(3).AFTER,$(1)))
 	@rm -f $(O)/$(1)/.opts-$(3).old
 endef
 
@@ -387,6 +388,9 @@ origin-of = $(if $(filter command,$(origin $(IMG_VAR_$(1))_$(2))),the command li
 	$(call line-of,$(1),$(2)),$(IMG_DIR_$(1))/Makefile:$(call line-of,$(1),$(2)),the default of $(2)))
 context-of = $(call opt,IMG_DIR,$(IMG_DIR_$(1)))$(call opt,IMG_VAR,$(IMG_VAR_$(1)))$(foreach \
 	v,$(IMAGE_VARS),$(call opt,ORIGIN_$(v),$(strip $(call origin-of,$(1),$(v)))))
+# BINHOST (mk/binhost.mk): where the emerging stages may also take binary
+# packages from; in the context, not an input: no stage reruns for it
+context-of += $(call opt,BINHOST,$(BINHOST))
 # Each file is compared in make itself (no process when nothing changed);
 # a changed one is written as FILE.new and put in place by mk/update-opts.
 CHANGED_FILES :=
@@ -444,7 +448,7 @@ run-stage-args = --name $(1) --stage $(2) --dir $(IMG_DIR_$(1)) --from $(call st
 	--program mk/stages/common.sh=stages/common.sh \
 	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p),$(1))) \
 	$(foreach c,$($(2).COPY),--copy $(IMG_DIR_$(1))/$(subst :,=,$(c))) \
-	$(if $(filter export,$($(2).MODE)),$(foreach e,$(EXPORTS),--export $(e)=$(call export-file,$(1),$(2),$(e)))) \
+	$(if $(filter export,$($(2).MODE)),$(foreach e,$(or $($(2).EXPORTS),$(EXPORTS)),--export $(e)=$(call export-file,$(1),$(2),$(e)))) \
 	$(foreach u,$($(2).UPLOADS),$(call run-stage-upload,$(1),$(u)))
 # --upload PATH=FILE: what another image exported (mk/stages.mk, UPLOADS)
 run-stage-upload = $(if $(call iv,$(1),$(call upload-var,$(2))),--upload $(firstword $(subst =, ,$(2)))=$(call \

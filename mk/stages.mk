@@ -42,6 +42,10 @@
 #                 in the container; that image is built first, and a rebuild
 #                 of it reruns this stage
 #   NAME.CMD      (host) the command, $(1) = the image
+#   NAME.EXPORTS  (MODE export) the paths exported instead of ROOT and the
+#                 SBOM's, each to $(O)/IMAGE/NAME-PATH.tar
+#   NAME.AFTER    (an action) a command run on the host once its container
+#                 succeeded, $(1) = the image
 
 STAGES += portage
 portage.HELP    := the builder: STAGE3_IMAGE + portage/ + make.conf (USE, MAKE_CONF, binary packages)
@@ -158,3 +162,14 @@ pretend.RUNS    := script noop
 pretend.MOUNTS  := tree
 pretend.NETWORK := none
 pretend.MODE    := discard
+
+ACTIONS += binhost
+binhost.HELP    := the binary package cache as a binhost: Portage's Packages (emaint binhost --fix), then exported to BINHOST_DIR (make binhost)
+binhost.KIND    := container
+binhost.FROM    := portage
+binhost.RUNS    := script file:mk/binhost-dir
+binhost.MOUNTS  := tree caches
+binhost.NETWORK := none
+binhost.MODE    := export
+binhost.EXPORTS := /var/cache/binpkgs
+binhost.AFTER    = $(TOP)/mk/binhost-dir $(call export-file,$(1),binhost,/var/cache/binpkgs) $(BINHOST_DIR)

@@ -3,6 +3,7 @@
 # in the builder, RDEPEND goes to ROOT; so no --root-deps (it has no effect
 # for EAPI 7+ and drops DEPEND entirely for EAPI <= 6). PROVIDED atoms are
 # taken as installed (package.provided), so ROOT does not pull them.
+# BINHOST, when set, is a binary package repository (common.sh).
 # A no-op eselect comes first in PATH: Portage's eselect modules cannot
 # act on ROOT (php's postinst would fail with "invalid target php... for
 # SAPI cli"); the prune stage's POST_PRUNE makes the links the image needs.
@@ -13,6 +14,7 @@ PATH=/scratchmerge/stages/noop:$PATH
 mkdir -p "$ROOT_DIR/etc"
 write_provided
 note "ROOT=$ROOT_DIR emerge --oneshot $SM_PACKAGES"
+ROOT=$ROOT_DIR MAKEOPTS="-j$JOBS"
+export ROOT MAKEOPTS
 # shellcheck disable=SC2086 # a list of atoms
-ROOT=$ROOT_DIR MAKEOPTS="-j$JOBS" emerge --oneshot \
-	--jobs="$JOBS" --quiet-build=y $SM_PACKAGES
+emerge_binhost --oneshot --jobs="$JOBS" --quiet-build=y $SM_PACKAGES

@@ -10,6 +10,9 @@ mkdir -p /etc/portage
 	echo "# --- scratchmerge ($SM_NAME) ---"
 	[ -z "$SM_USE" ] || echo "USE=\"\${USE} $SM_USE\""
 	echo 'FEATURES="${FEATURES} buildpkg binpkg-multi-instance -news"'
+	# gpkg (GLEP 78), whatever the stage3's Portage defaults to: what
+	# make binhost serves
+	echo 'BINPKG_FORMAT="gpkg"'
 	echo 'EMERGE_DEFAULT_OPTS="${EMERGE_DEFAULT_OPTS} --usepkg --binpkg-respect-use=y"'
 	echo 'INSTALL_MASK="${INSTALL_MASK} /usr/share/doc /usr/share/man /usr/share/info /usr/share/gtk-doc"'
 	echo 'PKGDIR="/var/cache/binpkgs"'
