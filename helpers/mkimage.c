@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/err.h"
@@ -280,13 +281,21 @@ static void
 write_archive(const struct opts *o, const struct imgconf *conf, long long sde, int layerfd,
 	      const struct zsink_result *res, int outfd, struct oci_image *img)
 {
+	struct oci_layer layer = { .fd = layerfd, .size = res->csize, .media_type = layer_media_type(o->kind) };
+	char created[32];
+	struct tm tm;
+	time_t t = (time_t)sde;
+	json_t *history;
 	struct err e;
 
-	img->layerfd = layerfd;
-	img->layer_size = res->csize;
-	hex_encode(res->csha, 32, img->layer_digest);
-	hex_encode(res->usha, 32, img->diff_id);
-	img->layer_media_type = layer_media_type(o->kind);
+	hex_encode(res->csha, 32, layer.digest);
+	hex_encode(res->usha, 32, layer.diff_id);
+	gmtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	history = json_pack("[{s:s, s:s}]", "created", created, "created_by", "scratchmerge mkimage");
+	img->layers = &layer;
+	img->nlayers = 1;
+	img->history = history;
 	img->runtime = conf->config;
 	img->annotations = conf->annotations;
 	img->arch = o->arch;
@@ -297,6 +306,7 @@ write_archive(const struct opts *o, const struct imgconf *conf, long long sde, i
 		unlink(tmp_out);
 		tool_die_err(&e, "%s", o->out);
 	}
+	json_decref(history);
 	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, o->out))
 		die_removing_tmp(o->out);
 	tmp_out[0] = '\0';

@@ -42,16 +42,20 @@ hex(const void *p, size_t n, char out[65])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+static struct oci_layer fake_layer;
+
 /* an image of an 11-byte "layer" in LFD */
 static void
 fake_image(struct oci_image *img, int lfd, const char **tags, int ntags)
 {
 	assert_int_equal(write(lfd, "layer-bytes", 11), 11);
-	img->layerfd = lfd;
-	img->layer_size = 11;
-	hex("layer-bytes", 11, img->layer_digest);
-	hex("uncompressed", 12, img->diff_id);
-	img->layer_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+	fake_layer = (struct oci_layer){ .fd = lfd, .size = 11,
+					 .media_type = "application/vnd.oci.image.layer.v1.tar+gzip" };
+	hex("layer-bytes", 11, fake_layer.digest);
+	hex("uncompressed", 12, fake_layer.diff_id);
+	img->layers = &fake_layer;
+	img->nlayers = 1;
+	img->history = json_pack("[{s:s}]", "created_by", "test");
 	img->runtime = json_pack("{s:[s]}", "Cmd", "x");
 	img->annotations = json_object();
 	img->arch = "amd64";
@@ -110,6 +114,7 @@ test_archive_digests(void **state)
 	archive_read_free(a);
 	json_decref(img.runtime);
 	json_decref(img.annotations);
+	json_decref(img.history);
 	close(fd);
 	close(lfd);
 }
@@ -182,6 +187,7 @@ test_attach(void **state)
 	close(lfd);
 	json_decref(img.runtime);
 	json_decref(img.annotations);
+	json_decref(img.history);
 }
 
 int
