@@ -101,6 +101,7 @@ const struct oci_blob *oci_blob_get(const struct oci_archive *a, const char *dig
 struct oci_found {
 	const struct oci_blob *manifest, *config;
 	json_t *layers;		/* the manifest's "layers" (borrowed) */
+	size_t nimages;		/* the images index.json names */
 };
 int oci_find_image(const struct oci_archive *a, struct oci_found *f, struct err *e);
 
@@ -116,7 +117,7 @@ struct oci_index_opts {
 	int spoolfd;		/* a temporary file for the blobs */
 	/* out */
 	char index_digest[65];	/* of the image index */
-	char loaded[64];	/* the platform manifest.json names */
+	char loaded[96];	/* the platform manifest.json names */
 };
 
 /* Write to OUTFD one archive holding the images of OPTS->in: index.json

@@ -34,6 +34,9 @@ void oci_sha256_hex(const void *buf, size_t n, char hex[65]);
 void oci_archive_fail(struct err *e, struct archive *a, const char *what);
 /* IN opened for reading as a tar (no compression filter); NULL with E set */
 struct archive *oci_open_archive(const char *in, struct err *e);
+/* The blob descriptor D names, present and of the size D says; WHAT says
+ * what it is, for the message. NULL with E set. */
+const struct oci_blob *oci_sized_blob(const struct oci_archive *a, json_t *d, const char *what, struct err *e);
 /* Write the layout: the directories blobs/ and blobs/sha256/, BLOBS (any
  * order; sorted here, a name twice written once), then TAIL as given
  * (index.json, manifest.json, oci-layout), every member with MTIME. */

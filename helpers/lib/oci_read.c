@@ -332,9 +332,8 @@ docker_entry(const struct oci_archive *a, const char *config_name)
 	return NULL;
 }
 
-/* one descriptor of the manifest: its blob present, of the size it says */
-static const struct oci_blob *
-sized_blob(const struct oci_archive *a, json_t *d, const char *what, struct err *e)
+const struct oci_blob *
+oci_sized_blob(const struct oci_archive *a, json_t *d, const char *what, struct err *e)
 {
 	const char *digest = str(d, "digest");
 	const struct oci_blob *b = oci_blob_get(a, digest);
@@ -408,8 +407,9 @@ oci_find_image(const struct oci_archive *a, struct oci_found *f, struct err *e)
 		goto out;
 	}
 	f->manifest = c.v[c.n > 1 ? i : 0];
+	f->nimages = c.n;
 	if (!(f->config = json_blob(a, json_object_get(f->manifest->json, "config"), "the image's config", e)) ||
-	    !sized_blob(a, json_object_get(f->manifest->json, "config"), "the image's config", e))
+	    !oci_sized_blob(a, json_object_get(f->manifest->json, "config"), "the image's config", e))
 		goto out;
 	f->layers = json_object_get(f->manifest->json, "layers");
 	if (!json_is_array(f->layers)) {
@@ -420,7 +420,7 @@ oci_find_image(const struct oci_archive *a, struct oci_found *f, struct err *e)
 		char what[64];
 
 		snprintf(what, sizeof(what), "layer %zu of the image", i + 1);
-		if (!sized_blob(a, l, what, e))
+		if (!oci_sized_blob(a, l, what, e))
 			goto out;
 	}
 	r = check_docker(a, f, e);
