@@ -162,7 +162,8 @@ groups(struct diff *d)
 	return 0;
 }
 
-/* is entry I's hardlink group (none, or its paths) LOWER's at that path? */
+/* is entry I's hardlink group (none, or its paths) LOWER's at that path?
+ * For a group of L, the answer is the same for each of its paths. */
 static int
 same_group(const struct diff *d, size_t i)
 {
@@ -179,34 +180,26 @@ same_group(const struct diff *d, size_t i)
 	return 1;
 }
 
-/* which entries differ from LOWER's: KEEP */
+/* which entries differ from LOWER's: KEEP. The paths of one hardlink
+ * group come out alike (one inode: the same metadata and content, and
+ * same_group is the group's), so a group that changes goes whole. */
 static int
 compare(struct diff *d)
 {
-	char *gchanged = calloc(d->ngroups + 1, 1), hex[65];
+	char hex[65];
 
-	if (!gchanged)
-		return err_set(d->e, ENOMEM, "out of memory");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct layer_entry *c = &d->l->v[i];
 		const struct imgtar_file *p = d->pe[i];
 		int changed = !p || !same_meta(c, p);
 
 		if (!changed && S_ISREG(c->mode)) {
-			if (content(d, i, hex)) {
-				free(gchanged);
+			if (content(d, i, hex))
 				return -1;
-			}
 			changed = strcmp(hex, p->sha256) || !same_group(d, i);
 		}
 		d->keep[i] = (char)changed;
-		if (changed && d->group[i] >= 0)
-			gchanged[d->group[i]] = 1;
 	}
-	for (size_t i = 0; i < d->n; i++)	/* a group goes whole */
-		if (d->group[i] >= 0 && gchanged[d->group[i]])
-			d->keep[i] = 1;
-	free(gchanged);
 	return 0;
 }
 
