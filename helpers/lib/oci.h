@@ -125,8 +125,10 @@ struct oci_index_opts {
  * platform (os, architecture, variant; arm64's is v8) and the artifacts
  * attached to them (platform unknown/unknown, as BuildKit lists its
  * attestations, so that no client takes one for an image), each blob
- * once; manifest.json lists the image of OPTS->load_platform only.
- * Returns 0 or -1 with errno and E set. */
+ * once; manifest.json lists the image of OPTS->load_platform only. The
+ * image index is JSON in the key order of Go's image-spec types (what
+ * skopeo copy --all rewrites it to), not sorted. Returns 0 or -1 with
+ * errno and E set. */
 int oci_index(struct oci_index_opts *opts, int outfd, struct err *e);
 
 #endif

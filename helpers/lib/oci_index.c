@@ -206,7 +206,11 @@ load_input(struct merge *m)
 }
 
 /* the image index: every image with its platform, then the artifacts
- * (unknown/unknown, BuildKit's way of listing attestations) */
+ * (unknown/unknown, BuildKit's way of listing attestations). skopeo copy
+ * --all (1.9, containers/image 5.23) writes an index through Go's
+ * image-spec types, whatever its bytes were: the keys go in those types'
+ * order, and only fields they have (no artifactType: the artifact's own
+ * manifest says it), so that the registry's digest is the one printed. */
 static json_t *
 image_index(struct merge *m)
 {
@@ -216,10 +220,11 @@ image_index(struct merge *m)
 		const struct input *in = &m->in[i];
 		json_t *d = oci_descriptor(str(in->f.manifest->json, "mediaType") ?: MT_MANIFEST, in->f.manifest->hex,
 					   in->f.manifest->size);
+		json_t *p = json_pack("{s:s, s:s}", "architecture", in->arch, "os", in->os);
 
-		json_object_set_new(d, "platform", json_pack("{s:s, s:s}", "architecture", in->arch, "os", in->os));
 		if (in->variant)
-			json_object_set_new(json_object_get(d, "platform"), "variant", json_string(in->variant));
+			json_object_set_new(p, "variant", json_string(in->variant));
+		json_object_set_new(d, "platform", p);
 		json_array_append_new(list, d);
 	}
 	for (size_t i = 0; i < m->nin; i++)
@@ -227,8 +232,6 @@ image_index(struct merge *m)
 			const struct oci_blob *b = m->in[i].art[k];
 			json_t *d = oci_descriptor(MT_MANIFEST, b->hex, b->size);
 
-			if (str(b->json, "artifactType"))
-				json_object_set_new(d, "artifactType", json_string(str(b->json, "artifactType")));
 			json_object_set_new(d, "platform", json_pack("{s:s, s:s}", "architecture", "unknown", "os", "unknown"));
 			json_array_append_new(list, d);
 		}
@@ -287,7 +290,7 @@ write_merged(struct merge *m, int outfd)
 
 	if (!(tags = merged_tags(m)) || !(load = load_input(m)))
 		goto out;
-	if (!(index = image_index(m)) || !(index_s = oci_dump(index))) {
+	if (!(index = image_index(m)) || !(index_s = json_dumps(index, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
 		err_set(m->e, ENOMEM, "out of memory");
 		goto out;
 	}
