@@ -79,5 +79,9 @@ golden sbom-parent-annotations jq -r '.packages[] | select(.annotations) | .name
 golden sbom-parent-verify "$S" verify --image child.tar child.json
 golden sbom-parent-report "$S" report --image child.tar "${PARENT[@]}"
 golden sbom-parent-report-layers bash -c "'$S' report --image child.tar ${PARENT[*]} --json '$w/r.json' > /dev/null && jq -c '.layers[]' '$w/r.json'"
+# the parent's own root on the parent: no layer of its own
+"$BIN/mkimage" --config image.yaml --rootfs proot --tag fx-same:1 --name fx-same --source-date-epoch 1700000000 \
+	--parent parent.tar --out same.tar > /dev/null
+golden sbom-parent-no-layer bash -c "'$S' report --image same.tar --vdb pvdb --name fx-same --parent-vdb pvdb --parent-name fx-base | sed -n '/^layers/,/^\$/p'"
 golden sbom-parent-vdb-without-name "$S" spdx --image child.tar --vdb cvdb --name fx-child --parent-vdb pvdb
 golden_summary

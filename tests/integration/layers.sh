@@ -60,17 +60,37 @@ D1=$($M --config image.yaml --rootfs child --tag $C --name sm-layers-child --par
 expect "two builds of the child: the same digest" "$(man child.tar | sha256sum | sed 's/^/sha256:/; s/ .*//')" "$D1"
 check "... and the same bytes" cmp child.tar again.tar
 
+# the parent as the framework leaves it, its SBOM attached: the same child
+cp parent.tar parent-sbom.tar && echo '{"spdxVersion":"SPDX-2.3"}' > sbom.json && $BIN/sbom attach --image parent-sbom.tar sbom.json > /dev/null
+check "a parent with its SBOM attached gives the same child" bash -c \
+	"$M --config image.yaml --rootfs child --tag $C --name sm-layers-child --parent parent-sbom.tar --out sbom-child.tar && cmp child.tar sbom-child.tar"
+# nothing differs: no layer of its own, its history entry says so
+check "mkimage --parent, the parent's own root" \
+	$M --config image.yaml --rootfs parent --tag sm-layers-same:it --name sm-layers-same --parent parent.tar --out same.tar
+expect "nothing differs: the parent's layers only, and an empty_layer history entry" \
+	"[\"$PL\"] true" "$(man same.tar | jq -c '[.layers[].digest]') $(cfg same.tar | jq '.history[-1].empty_layer')"
+
 # a parent that is not what mkimage writes: refused, the archive and the member named, no output
-mkdir bad && tar -C bad -xf parent.tar && rm "bad/blobs/sha256/${PL#sha256:}"
-tar -C bad -cf bad.tar blobs index.json manifest.json oci-layout
 refused() {	# refused OUT PATTERN CMD...: CMD fails, says PATTERN, leaves no OUT
 	local out=$1 pat=$2
 	shift 2
 	! "$@" 2> refused.err && grep -qF -- "$pat" refused.err && [ ! -e "$out" ] || { cat refused.err; return 1; }
 }
+bad() {	# bad NAME CMD: parent.tar, unpacked, changed by CMD (in it), packed as NAME.tar
+	rm -rf bad && mkdir bad && tar -C bad -xf parent.tar && (cd bad && eval "$2") &&
+		tar -C bad -cf "$1.tar" $(cd bad && ls -d blobs index.json manifest.json oci-layout 2> /dev/null)
+}
+bad nolayer "rm blobs/sha256/${PL#sha256:}"
 check "a parent whose layer blob is missing is refused" refused bad-child.tar \
-	"bad.tar: blobs/sha256/${PL#sha256:} (layer 1 of the image): missing" \
-	$M --config image.yaml --rootfs child --tag $C --parent bad.tar --out bad-child.tar
+	"nolayer.tar: blobs/sha256/${PL#sha256:} (layer 1 of the image): missing" \
+	$M --config image.yaml --rootfs child --tag $C --parent nolayer.tar --out bad-child.tar
+bad badblob "printf x >> blobs/sha256/${PL#sha256:}"
+check "a parent whose blob is not its digest is refused" refused bad-child.tar \
+	"badblob.tar: blobs/sha256/${PL#sha256:}: its content's SHA-256 is " \
+	$M --config image.yaml --rootfs child --tag $C --parent badblob.tar --out bad-child.tar
+bad noindex "rm index.json"
+check "a parent with no index.json is refused" refused bad-child.tar "noindex.tar: no index.json: not an image archive" \
+	$M --config image.yaml --rootfs child --tag $C --parent noindex.tar --out bad-child.tar
 check "a parent for another platform is refused" refused arm-child.tar \
 	"an image for linux/amd64, and this one is for linux/arm64" \
 	$M --config image.yaml --rootfs child --tag $C --parent parent.tar --arch arm64 --out arm-child.tar
@@ -88,7 +108,10 @@ if have docker; then
 	expect "docker history: the child's layer, then the parent's" \
 		"scratchmerge mkimage sm-layers-child|scratchmerge mkimage sm-layers-base" \
 		"$(docker history --no-trunc --format '{{.CreatedBy}}' $C | paste -sd'|')"
-	docker rmi -f $C $P > /dev/null 2>&1
+	check "docker load of the image that adds no layer" docker load -i same.tar
+	expect "... it runs: the parent's files" "removed-is-there" \
+		"$(docker run --rm --network none sm-layers-same:it 2>&1 | grep removed)"
+	docker rmi -f $C $P sm-layers-same:it > /dev/null 2>&1
 else
 	skip "docker load/run" "no docker engine answering"
 fi
