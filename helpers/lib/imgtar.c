@@ -49,11 +49,7 @@ file_free(struct imgtar_file *f)
 	free(f->path);
 	free(f->symlink);
 	free(f->hardlink);
-	for (size_t i = 0; i < f->nxattrs; i++) {
-		free(f->xattrs[i].name);
-		free(f->xattrs[i].value);
-	}
-	free(f->xattrs);
+	xattrs_free(&f->xattrs);
 }
 
 static int
@@ -61,21 +57,10 @@ file_copy(struct imgtar_file *d, const struct imgtar_file *s)
 {
 	*d = *s;
 	d->symlink = d->hardlink = NULL;
-	d->xattrs = NULL;
-	d->nxattrs = 0;
+	d->xattrs = (struct xattrs){ 0 };
 	if (!(d->path = strdup(s->path)) || (s->symlink && !(d->symlink = strdup(s->symlink))))
 		return -1;
-	if (s->nxattrs && !(d->xattrs = calloc(s->nxattrs, sizeof(*d->xattrs))))
-		return -1;
-	for (; d->nxattrs < s->nxattrs; d->nxattrs++) {
-		struct imgtar_xattr *x = &d->xattrs[d->nxattrs];
-
-		if (!(x->name = strdup(s->xattrs[d->nxattrs].name)) || !(x->value = malloc(s->xattrs[d->nxattrs].size + 1)))
-			return free(x->name), -1;
-		memcpy(x->value, s->xattrs[d->nxattrs].value, s->xattrs[d->nxattrs].size);
-		x->size = s->xattrs[d->nxattrs].size;
-	}
-	return 0;
+	return xattrs_copy(&d->xattrs, &s->xattrs);
 }
 
 static void
@@ -90,12 +75,6 @@ static int
 cmp_file(const void *a, const void *b)
 {
 	return strcmp(((const struct imgtar_file *)a)->path, ((const struct imgtar_file *)b)->path);
-}
-
-static int
-cmp_xattr(const void *a, const void *b)
-{
-	return strcmp(((const struct imgtar_xattr *)a)->name, ((const struct imgtar_xattr *)b)->name);
 }
 
 static int
@@ -155,35 +134,6 @@ entry_path(struct lctx *c, const char *name, char out[4100], enum kind *kind, st
 	snprintf(out, 4100, "/%s", clean);
 	if (strlen(out) > 1 && out[strlen(out) - 1] == '/')
 		out[strlen(out) - 1] = '\0';
-	return 0;
-}
-
-static int
-read_xattrs(struct imgtar_file *f, struct archive_entry *ae)
-{
-	const char *xn;
-	const void *xv;
-	size_t xs;
-
-	archive_entry_xattr_reset(ae);
-	while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK) {
-		void *v = realloc(f->xattrs, (f->nxattrs + 1) * sizeof(*f->xattrs));
-		struct imgtar_xattr *x;
-
-		if (!v)
-			return -1;
-		f->xattrs = v;
-		x = &f->xattrs[f->nxattrs];
-		if (!(x->name = strdup(xn)) || !(x->value = malloc(xs + 1)))
-			return free(x->name), -1;
-		memcpy(x->value, xv, xs);
-		x->size = xs;
-		f->nxattrs++;
-		if (!strcmp(xn, "security.capability"))
-			f->has_caps = 1;
-	}
-	if (f->nxattrs > 1)
-		qsort(f->xattrs, f->nxattrs, sizeof(*f->xattrs), cmp_xattr);
 	return 0;
 }
 
@@ -270,8 +220,9 @@ add_entry(struct lctx *c, struct archive *in, struct archive_entry *ae, struct e
 	le->f.rdev = archive_entry_rdev(ae);
 	if (sl && !(le->f.symlink = strdup(sl)))
 		return err_set(e, ENOMEM, "%s:", c->archive);
-	if (read_xattrs(&le->f, ae))
+	if (xattrs_add_entry(&le->f.xattrs, ae))
 		return err_set(e, ENOMEM, "%s:", c->archive);
+	le->f.has_caps = xattrs_has(&le->f.xattrs, "security.capability");
 	if (hl)
 		return link_to(c, &le->f, name, hl, e);
 	if (S_ISREG(le->f.mode) && hash_data(in, &le->f))

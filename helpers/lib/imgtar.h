@@ -22,12 +22,7 @@
 #include <sys/types.h>
 
 #include "err.h"
-
-struct imgtar_xattr {
-	char *name;
-	void *value;
-	size_t size;
-};
+#include "xattrs.h"
 
 struct imgtar_file {
 	char *path;		/* "/usr/bin/hello" */
@@ -44,8 +39,7 @@ struct imgtar_file {
 				 * every path of one inode */
 	char sha256[65], sha1[41];	/* regular files and hardlinks */
 	int has_caps;		/* security.capability xattr */
-	struct imgtar_xattr *xattrs;	/* sorted by name */
-	size_t nxattrs;
+	struct xattrs xattrs;	/* sorted by name */
 	size_t layer;		/* index of the layer it comes from */
 };
 

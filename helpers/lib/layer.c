@@ -32,11 +32,7 @@ layer_free_entry(struct layer_entry *e)
 	free(e->path);
 	free(e->symlink);
 	free(e->hardlink);
-	for (size_t i = 0; i < e->nxattrs; i++) {
-		free(e->xattrs[i].name);
-		free(e->xattrs[i].value);
-	}
-	free(e->xattrs);
+	xattrs_free(&e->xattrs);
 }
 
 void
@@ -76,36 +72,6 @@ layer_new_entry(struct layer *l, const char *path)
 		return NULL;
 	e->seq = l->n++;
 	return e;
-}
-
-static int
-add_xattr(struct layer_entry *e, const char *name, const void *val, size_t size)
-{
-	struct layer_xattr *v;
-
-	for (size_t i = 0; i < e->nxattrs; i++)
-		if (!strcmp(e->xattrs[i].name, name))
-			return 0;	/* SCHILY.* and LIBARCHIVE.* name the same one */
-	v = realloc(e->xattrs, (e->nxattrs + 1) * sizeof(*v));
-
-	if (!v)
-		return -1;
-	e->xattrs = v;
-	v = &v[e->nxattrs];
-	if (!(v->name = strdup(name)) || !(v->value = malloc(size ? size : 1))) {
-		free(v->name);
-		return -1;
-	}
-	memcpy(v->value, val, size);
-	v->size = size;
-	e->nxattrs++;
-	return 0;
-}
-
-static int
-cmp_xattr(const void *a, const void *b)
-{
-	return strcmp(((const struct layer_xattr *)a)->name, ((const struct layer_xattr *)b)->name);
 }
 
 /* Does symlink TARGET, placed at PATH, climb above the root? */
@@ -152,11 +118,10 @@ read_xattrs(struct layer_entry *e, DIR *d, const struct dirent *de, const char *
 	for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
 		ssize_t v = lgetxattr(xp, k, val, sizeof(val));
 
-		if (v < 0 || add_xattr(e, k, val, v))
+		if (v < 0 || xattrs_add(&e->xattrs, k, val, v))
 			return err_set(err, errno, "%s: xattr %s:", full, k);
 	}
-	if (e->nxattrs > 1)
-		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+	xattrs_sort(&e->xattrs);
 	return 0;
 }
 
@@ -400,9 +365,8 @@ tar_hardlink(struct layer *l, const struct strset *byname, struct layer_entry *e
 	e->mtime = to->mtime;
 	e->size = to->size;
 	e->off = to->off;
-	for (size_t k = 0; k < to->nxattrs; k++)
-		if (add_xattr(e, to->xattrs[k].name, to->xattrs[k].value, to->xattrs[k].size))
-			return err_set(err, ENOMEM, "out of memory");
+	if (xattrs_copy(&e->xattrs, &to->xattrs))
+		return err_set(err, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -441,22 +405,6 @@ tar_symlink(struct archive_entry *ae, struct layer_entry *e, struct err *err)
 	return 0;
 }
 
-static int
-tar_xattrs(struct archive_entry *ae, struct layer_entry *e, struct err *err)
-{
-	const char *xn;
-	const void *xv;
-	size_t xs;
-
-	archive_entry_xattr_reset(ae);
-	while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
-		if (add_xattr(e, xn, xv, xs))
-			return err_set(err, ENOMEM, "out of memory");
-	if (e->nxattrs > 1)
-		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-	return 0;
-}
-
 /* one entry of the stream into L */
 static int
 tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct err *err)
@@ -481,7 +429,8 @@ tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct er
 		l->newest = e->mtime;
 	if (hl ? tar_hardlink(l, &t->byname, e, archive_entry_pathname(ae), hl, err)
 	       : (S_ISREG(e->mode) && tar_spool(l, t->a, ae, e, err)) ||
-		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) || tar_xattrs(ae, e, err))
+		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) ||
+		 (xattrs_add_entry(&e->xattrs, ae) && err_set(err, ENOMEM, "out of memory")))
 		return -1;
 	if (strset_add(&t->byname, path, (void *)l->n) < 0)
 		return err_set(err, ENOMEM, "out of memory");
@@ -926,8 +875,8 @@ layer_write(struct layer *l, int64_t sde,
 			archive_entry_set_hardlink(ae, e->hardlink);
 		else if (S_ISREG(e->mode))
 			archive_entry_set_size(ae, e->size);
-		for (size_t k = 0; k < e->nxattrs; k++)
-			archive_entry_xattr_add_entry(ae, e->xattrs[k].name, e->xattrs[k].value, e->xattrs[k].size);
+		for (size_t k = 0; k < e->xattrs.n; k++)
+			archive_entry_xattr_add_entry(ae, e->xattrs.v[k].name, e->xattrs.v[k].value, e->xattrs.v[k].size);
 		if (archive_write_header(a, ae) != ARCHIVE_OK) {
 			err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
 			goto out;

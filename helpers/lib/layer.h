@@ -22,14 +22,9 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "xattrs.h"
 
 struct imgtar;
-
-struct layer_xattr {
-	char *name;
-	void *value;
-	size_t size;
-};
 
 struct layer_entry {
 	char *path;
@@ -45,8 +40,7 @@ struct layer_entry {
 	int src;		/* index of the source directory; -1: the spool */
 	int64_t off;		/* spool offset */
 	size_t seq;
-	struct layer_xattr *xattrs;
-	size_t nxattrs;
+	struct xattrs xattrs;	/* sorted by name */
 };
 
 struct layer {

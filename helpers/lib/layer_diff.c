@@ -49,23 +49,11 @@ find(const struct diff *d, const char *path)
 	return -1;
 }
 
-static int
-same_xattrs(const struct layer_entry *c, const struct imgtar_file *p)
-{
-	if (c->nxattrs != p->nxattrs)
-		return 0;
-	for (size_t i = 0; i < c->nxattrs; i++)	/* both sorted by name */
-		if (strcmp(c->xattrs[i].name, p->xattrs[i].name) || c->xattrs[i].size != p->xattrs[i].size ||
-		    memcmp(c->xattrs[i].value, p->xattrs[i].value, c->xattrs[i].size))
-			return 0;
-	return 1;
-}
-
 /* everything but the content, the hardlink group and the mtime */
 static int
 same_meta(const struct layer_entry *c, const struct imgtar_file *p)
 {
-	if ((c->mode & S_IFMT) != (p->mode & S_IFMT) || c->uid != p->uid || c->gid != p->gid || !same_xattrs(c, p))
+	if ((c->mode & S_IFMT) != (p->mode & S_IFMT) || c->uid != p->uid || c->gid != p->gid || !xattrs_equal(&c->xattrs, &p->xattrs))
 		return 0;
 	if (S_ISLNK(c->mode))	/* a symlink's own mode means nothing on Linux */
 		return !strcmp(c->symlink, p->symlink ? p->symlink : "");
