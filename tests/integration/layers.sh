@@ -20,7 +20,6 @@ for t in jq busybox; do
 		exit
 	fi
 done
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # blob ARCHIVE DIGEST: the blob's bytes; man ARCHIVE: the image manifest
 blob() { tar -xOf "$1" "blobs/sha256/${2#sha256:}"; }
 man() { blob "$1" "$(tar -xOf "$1" index.json | jq -r '[.manifests[] | select(.artifactType == null)][0].digest')"; }
@@ -193,20 +192,7 @@ for t in docker-registry skopeo python3 curl; do
 		exit
 	fi
 done
-REG=127.0.0.1:$(free_port)
-mkdir -p registry
-cat > registry/config.yml << EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $T_TMP/registry/data
-http:
-  addr: $REG
-EOF
-docker-registry serve registry/config.yml > registry/log 2>&1 &
-REG_PID=$!
+registry_start
 BINFMT_ST=
 cleanup() {
 	[ -z "$BINFMT_ST" ] || "$BF" down "$BINFMT_ST"

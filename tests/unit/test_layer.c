@@ -664,16 +664,27 @@ diff_listing(const char *parent, const char *child, int attrs, int *n)
 	return out;
 }
 
+/* the parent's root, the child's, the parent's archive, below F's tmp */
+struct droots {
+	char parent[4096], child[4096], arch[4096];
+};
+
+static void
+droots(const struct fx *f, struct droots *d)
+{
+	snprintf(d->parent, sizeof(d->parent), "%s/p", f->tmp);
+	snprintf(d->child, sizeof(d->child), "%s/c", f->tmp);
+	snprintf(d->arch, sizeof(d->arch), "%s/parent.tar", f->tmp);
+}
+
 static void
 test_diff(void **state)
 {
-	struct fx *f = *state;
-	char parent[4096], child[4096], arch[4096], *got;
+	struct droots d;
+	char *parent = d.parent, *child = d.child, *arch = d.arch, *got;
 	int n;
 
-	snprintf(parent, sizeof(parent), "%s/p", f->tmp);
-	snprintf(child, sizeof(child), "%s/c", f->tmp);
-	snprintf(arch, sizeof(arch), "%s/parent.tar", f->tmp);
+	droots(*state, &d);
 	assert_int_equal(tu_sh("set -e; mkdir -p '%s' && cd '%s' && mkdir -p etc dirgone/sub d2f hl hl2 hl3 hl4 var/lib/own && "
 			       "printf same > etc/keep && printf old > etc/mod && printf x > etc/gone && printf m > etc/mtime && "
 			       "printf p > etc/perm && printf a > dirgone/sub/a && printf x > d2f/x && printf file > f2d && "
@@ -724,12 +735,11 @@ static void
 test_diff_nothing(void **state)
 {
 	struct fx *f = *state;
-	char parent[4096], child[4096], arch[4096], *got;
+	struct droots d;
+	char *parent = d.parent, *child = d.child, *arch = d.arch, *got;
 	int n;
 
-	snprintf(parent, sizeof(parent), "%s/p", f->tmp);
-	snprintf(child, sizeof(child), "%s/c", f->tmp);
-	snprintf(arch, sizeof(arch), "%s/parent.tar", f->tmp);
+	droots(f, &d);
 	assert_int_equal(tu_sh("set -e; cp -a '%s' '%s' && cp -a '%s' '%s'", f->root, parent, f->root, child), 0);
 	parent_archive(parent, arch);
 	got = diff_listing(arch, child, 0, &n);
