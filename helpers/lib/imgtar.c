@@ -198,6 +198,8 @@ add_entry(struct lctx *c, struct archive *in, struct archive_entry *ae, struct e
 	struct lentry *le;
 	enum kind kind = K_FILE;
 
+	if (!name)
+		return lerr(c, e, "", "%s", "an entry with no name");
 	if (entry_path(c, name, path, &kind, e))
 		return -1;
 	if (kind == K_FILE && !strcmp(path, "/"))
@@ -529,7 +531,7 @@ read_layers(struct imgtar *t, const char *archive, struct lbuf *lbs, struct err 
 	while (!r && (k = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(ent);
 
-		if (strncmp(n, "blobs/sha256/", 13))
+		if (!n || strncmp(n, "blobs/sha256/", 13))
 			continue;
 		for (size_t i = 0; i < t->nlayers; i++) {
 			struct lctx c = { archive, i + 1, n + 13, &lbs[i], { 0 }, t };

@@ -196,6 +196,8 @@ oci_read(struct oci_archive *a, const char *path, int spoolfd, struct err *e)
 	while ((k = archive_read_next_header(r, &ent)) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(ent);
 
+		if (!n)
+			continue;	/* no name: nothing of the layout */
 		if (!strcmp(n, "index.json")) {
 			a->mtime = archive_entry_mtime(ent);
 			if (read_json_member(a, r, ent, &a->index, e))
