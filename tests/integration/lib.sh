@@ -53,6 +53,28 @@ summary() {
 	[ "$t_fail" -eq 0 ]
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# registry_start: Debian's docker-registry on a free loopback port, config,
+# storage (filesystem, $T_TMP/registry/data) and log under $T_TMP/registry;
+# sets REG (127.0.0.1:PORT) and REG_PID. The caller waits for it to answer
+# and kills it.
+registry_start() {
+	REG=127.0.0.1:$(free_port)
+	mkdir -p "$T_TMP/registry"
+	cat > "$T_TMP/registry/config.yml" <<- EOF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $T_TMP/registry/data
+		http:
+		  addr: $REG
+	EOF
+	docker-registry serve "$T_TMP/registry/config.yml" > "$T_TMP/registry/log" 2>&1 &
+	REG_PID=$!
+}
+
 T_TMP=$(mktemp -d /tmp/sm-it-XXXXXX)
 # tmp_cleanup: remove T_TMP, after unmounting what a test's dockerd left
 # mounted below it (a data root bind-mounted on itself, seen in a chroot)
