@@ -467,6 +467,7 @@ main(int argc, char **argv)
 	size_t nlayers;
 
 	tool_name = "mkimage";
+	layer_names_utf8();
 	parse_args(argc, argv, &o);
 	if (o.index)
 		return write_index(&o, argv + optind, argc - optind);

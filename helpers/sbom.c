@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer.h"
 #include "lib/oci.h"
 #include "lib/sbom.h"
 #include "tool.h"
@@ -219,6 +220,7 @@ main(int argc, char **argv)
 	struct err e;
 
 	tool_name = "sbom";
+	layer_names_utf8();	/* the layers' names, read */
 	if (argc < 2)
 		tool_usage(usage_text);
 	cmd = argv[1];

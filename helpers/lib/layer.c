@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -840,6 +841,12 @@ tar_data(void *arg, const void *buf, size_t n)
 }
 
 int
+layer_names_utf8(void)
+{
+	return setlocale(LC_CTYPE, "C.UTF-8") ? 0 : -1;
+}
+
+int
 layer_write(struct layer *l, int64_t sde,
 	    int (*write)(void *, const void *, size_t), void *arg, struct err *err)
 {
@@ -877,7 +884,8 @@ layer_write(struct layer *l, int64_t sde,
 			archive_entry_set_size(ae, e->size);
 		for (size_t k = 0; k < e->xattrs.n; k++)
 			archive_entry_xattr_add_entry(ae, e->xattrs.v[k].name, e->xattrs.v[k].value, e->xattrs.v[k].size);
-		if (archive_write_header(a, ae) != ARCHIVE_OK) {
+		/* ARCHIVE_WARN: a name not in UTF-8, written as its bytes */
+		if (archive_write_header(a, ae) < ARCHIVE_WARN) {
 			err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
 			goto out;
 		}

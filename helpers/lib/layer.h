@@ -98,6 +98,14 @@ int layer_read_data(const struct layer *l, const struct layer_entry *e,
  * and E set. */
 int layer_diff(struct layer *l, const struct imgtar *lower, struct err *e);
 
+/* Names in tars are their bytes. A name that is not ASCII goes in a pax
+ * "path" record in UTF-8, as GNU tar and Go's archive/tar (docker) write
+ * and read it, which libarchive does only under a UTF-8 LC_CTYPE: call
+ * this once, from main, before any tar is read or written. A name that is
+ * not UTF-8 (or a machine without C.UTF-8) is written as its bytes, with
+ * hdrcharset=BINARY. Returns 0 when the UTF-8 locale was set. */
+int layer_names_utf8(void);
+
 /* Write the tar. SDE clamps the mtimes. WRITE gets the bytes. */
 int layer_write(struct layer *l, int64_t sde,
 		int (*write)(void *arg, const void *buf, size_t len), void *arg, struct err *e);

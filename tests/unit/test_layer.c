@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <locale.h>
 #include <sys/sysmacros.h>
 
 #include "testutil.h"
@@ -772,6 +773,59 @@ test_whiteout_names_refused(void **state)
 	layer_free(&l);
 }
 
+/* names that are not ASCII: a CA bundle's "Főtanúsítvány.crt" (UTF-8) and
+ * a name in Latin-1, which is no UTF-8. Under the C locale libarchive
+ * cannot put either in a UTF-8 pax "path" and used to fail the layer;
+ * both are now written as their bytes, and under C.UTF-8 (what mkimage
+ * and sbom set) the UTF-8 one as a plain pax path, as GNU tar writes it. */
+static void
+names_back(const struct buf *b, const char *utf8, const char *latin1)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int seen = 0, k;
+
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_memory(a, b->p, b->n), ARCHIVE_OK);
+	while ((k = archive_read_next_header(a, &e)) == ARCHIVE_OK || k == ARCHIVE_WARN) {
+		const char *p = archive_entry_pathname(e);
+
+		seen += !strcmp(p, utf8) || !strcmp(p, latin1);
+	}
+	assert_int_equal(k, ARCHIVE_EOF);
+	assert_int_equal(seen, 2);
+	archive_read_free(a);
+}
+
+static void
+test_names_not_ascii(void **state)
+{
+	struct fx *f = *state;
+	static const char utf8[] = "ca/F\xc5\x91tan\xc3\xba\x73\xc3\xadtv\xc3\xa1ny.crt";
+	static const char latin1[] = "ca/caf\xe9";
+	struct buf c = { 0 }, u = { 0 };
+	char d[4096], *hdr;
+
+	snprintf(d, sizeof(d), "%s/names", f->tmp);
+	assert_int_equal(tu_sh("mkdir -p '%s/ca' && cd '%s' && touch '%s' '%s'", d, d, utf8, latin1), 0);
+	setlocale(LC_CTYPE, "C");
+	build_dir(d, NULL, 1500000000, &c);
+	names_back(&c, utf8, latin1);
+	assert_int_equal(layer_names_utf8(), 0);
+	build_dir(d, NULL, 1500000000, &u);
+	names_back(&u, utf8, latin1);
+	/* the UTF-8 name: a path record with no hdrcharset before it */
+	hdr = memmem(u.p, u.n, "path=ca/F\xc5\x91", 11);
+	assert_non_null(hdr);
+	assert_null(memmem(u.p, (size_t)(hdr - (char *)u.p), "hdrcharset", 10));
+	/* the Latin-1 one: its bytes, said to be bytes */
+	assert_non_null(memmem(u.p, u.n, "hdrcharset=BINARY", 17));
+	assert_non_null(memmem(u.p, u.n, "path=ca/caf\xe9\n", 13));
+	setlocale(LC_CTYPE, "C");
+	free(c.p);
+	free(u.p);
+}
+
 int
 main(void)
 {
@@ -788,6 +842,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whiteout_names_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_not_ascii, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("layer", tests, NULL, NULL);
 }
