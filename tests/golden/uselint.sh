@@ -69,6 +69,19 @@ for img in base php nginx; do
 			--arch "$arch" "${akw[@]}" --as "$TOP/images/$img/portage=images/$img/portage"
 	done
 done
+# A child configures its own builder (its portage/), so it carries each
+# package.use file of its PARENT byte for byte: its builder then builds the
+# parent's packages with the parent's USE (images/FACTS.md, F37).
+for img in php nginx; do
+	V=$(echo "$img" | tr a-z A-Z)
+	p=$(mkvar "${V}_PARENT")
+	golden "uselint-recipe-parent-$img" echo "$p"
+	for f in "$TOP/images/$p/portage/package.use"/*; do
+		n=${f##*/}
+		golden "uselint-recipe-parent-use-$img-$n" diff -u --label "images/$p/portage/package.use/$n" \
+			--label "images/$img/portage/package.use/$n" "$f" "$TOP/images/$img/portage/package.use/$n"
+	done
+done
 # without its package.accept_keywords, php has no visible version: what to add
 golden uselint-keywords-unaccepted $U --repo "$TOP/tests/fixtures/gentoo-repo" \
 	--packages "dev-lang/php:8.4 www-servers/nginx sys-devel/gcc:15" --packages-origin "images/php/Makefile: PHP_PACKAGES" \
