@@ -1,5 +1,8 @@
-/* mkimage: write a reproducible one-layer FROM-scratch image archive from a
- * root directory or a tar stream, with the runtime config of image.yaml. */
+/* mkimage: write a reproducible FROM-scratch image archive from a root
+ * directory or a tar stream, with the runtime config of image.yaml: one
+ * layer, or with --parent the parent image's layers as they are and one
+ * layer of what differs; with --index, one archive of several platforms'
+ * archives. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/err.h"
 #include "lib/hex.h"
 #include "lib/imgconf.h"
+#include "lib/imgtar.h"
 #include "lib/layer.h"
 #include "lib/oci.h"
 #include "lib/zsink.h"
@@ -25,12 +30,15 @@ static const char usage_text[] =
 	"        --tag NAME[:TAG] [--tag ...] --out image.tar\n"
 	"        [--compress gzip|zstd|none] [--level N] [--jobs N]\n"
 	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n"
+	"        [--name NAME] [--parent PARENT.tar]\n"
 	"mkimage --config image.yaml --check   (image.yaml only, as a build reads it: silent\n"
-	"        and 0 when it is valid, else its file:line:column and 1)\n";
+	"        and 0 when it is valid, else its file:line:column and 1)\n"
+	"mkimage --index OUT.tar [--tag NAME[:TAG]]... [--load-platform OS/ARCH[/VARIANT]]\n"
+	"        [--print-digest] ARCHIVE...   (one archive of every platform's image)\n";
 
 /* the command line */
 struct opts {
-	const char *config, *rootfs, *tar, *out, *arch;
+	const char *config, *rootfs, *tar, *out, *arch, *name, *parent, *index, *load_platform;
 	const char **overlays, **tags;
 	char **labels;
 	int noverlays, ntags, nlabels, level, jobs, print, check;
@@ -100,6 +108,10 @@ set_option(struct opts *o, int c, char *arg)
 		break;
 	case 'p': o->print = 1; break;
 	case 'C': o->check = 1; break;
+	case 'n': o->name = arg; break;
+	case 'P': o->parent = arg; break;
+	case 'I': o->index = arg; break;
+	case 'F': o->load_platform = arg; break;
 	case 'h': fputs(usage_text, stdout); exit(0);
 	default: tool_usage(usage_text);
 	}
@@ -123,6 +135,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "label", required_argument, NULL, 'L' },
 		{ "print-digest", no_argument, NULL, 'p' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "parent", required_argument, NULL, 'P' },
+		{ "index", required_argument, NULL, 'I' },
+		{ "load-platform", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,7 +153,13 @@ parse_args(int argc, char **argv, struct opts *o)
 		tool_die("out of memory");
 	while ((c = getopt_long(argc, argv, "c:r:t:O:T:o:z:l:j:s:a:L:ph", opts, NULL)) != -1)
 		set_option(o, c, optarg);
-	if (optind != argc || !o->config)
+	if (o->index) {	/* only the archives, --tag, --load-platform, --print-digest */
+		if (optind == argc || o->config || o->rootfs || o->tar || o->out || o->noverlays || o->nlabels ||
+		    o->check || o->parent || o->name || o->sde >= 0)
+			tool_usage(usage_text);
+		return;
+	}
+	if (optind != argc || !o->config || o->load_platform)
 		tool_usage(usage_text);
 	if (o->check)
 		return;	/* image.yaml only */
@@ -274,19 +296,114 @@ layer_media_type(enum zsink_kind kind)
 				    : "application/vnd.oci.image.layer.v1.tar";
 }
 
+/* the parent image (--parent): its final filesystem, its blobs spooled
+ * into BLOBFD */
+struct parent {
+	struct imgtar fs;
+	struct oci_archive blobs;
+	int blobfd;
+};
+
+/* read and check --parent: an image for this platform, whose history
+ * lines up with its layers */
+static void
+read_parent(const struct opts *o, const char *outdir, struct parent *p)
+{
+	const char *os, *arch;
+	struct err e;
+
+	if (imgtar_read(&p->fs, o->parent, &e))
+		tool_die_err(&e, "--parent");
+	os = json_string_value(json_object_get(p->fs.config, "os"));
+	arch = json_string_value(json_object_get(p->fs.config, "architecture"));
+	if (strcmp(os ? os : "", "linux") || strcmp(arch ? arch : "", o->arch))
+		tool_die("--parent %s: an image for %s/%s, and this one is for linux/%s (--arch)", o->parent,
+			 os ? os : "?", arch ? arch : "?", o->arch);
+	if (!p->fs.history_ok)
+		tool_die("--parent %s: its config's history does not line up with its %zu layer(s): not an image "
+			 "mkimage wrote", o->parent, p->fs.nlayers);
+	if ((p->blobfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		tool_die("%s: cannot create a temporary file:", outdir);
+	if (oci_read(&p->blobs, o->parent, p->blobfd, &e))
+		tool_die_err(&e, "--parent");
+}
+
+/* NAME: --name, else the first --tag without its tag */
+static const char *
+image_name(const struct opts *o, char *buf, size_t n)
+{
+	const char *slash, *colon;
+
+	if (o->name)
+		return o->name;
+	slash = strrchr(o->tags[0], '/');
+	colon = strrchr(slash ? slash : o->tags[0], ':');
+	snprintf(buf, n, "%.*s", colon ? (int)(colon - o->tags[0]) : (int)strlen(o->tags[0]), o->tags[0]);
+	return buf;
+}
+
+/* the history: the parent's, then this image's entry ("scratchmerge
+ * mkimage NAME"; empty_layer when it adds no layer) */
+static json_t *
+image_history(const struct opts *o, const struct parent *p, long long sde, int own_layer)
+{
+	char created[32], by[600], name[512];
+	struct tm tm;
+	time_t t = (time_t)sde;
+	json_t *h = p ? json_deep_copy(json_object_get(p->fs.config, "history")) : json_array(), *mine;
+
+	gmtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(by, sizeof(by), "scratchmerge mkimage %s", image_name(o, name, sizeof(name)));
+	if (!h)
+		h = json_array();
+	mine = json_pack("{s:s, s:s}", "created", created, "created_by", by);
+	if (!h || !mine)
+		tool_die("out of memory");
+	if (!own_layer)
+		json_object_set_new(mine, "empty_layer", json_true());
+	json_array_append_new(h, mine);
+	return h;
+}
+
+/* the layers: the parent's blobs as they are, then this image's own (when
+ * OWN_LAYER); into V (room for the parent's and one) */
+static size_t
+image_layers(const struct opts *o, const struct parent *p, int own_layer, int layerfd,
+	     const struct zsink_result *res, struct oci_layer *v)
+{
+	size_t n = 0;
+
+	for (; p && n < p->fs.nlayers; n++) {
+		const struct imgtar_layer *pl = &p->fs.layers[n];
+		const struct oci_blob *b = oci_blob_get(&p->blobs, pl->digest);
+
+		if (!b || b->size != pl->size)
+			tool_die("--parent %s: layer %zu (%s) changed while it was read", o->parent, n + 1, pl->digest);
+		v[n] = (struct oci_layer){ .fd = p->blobfd, .off = b->off, .size = b->size, .media_type = pl->media_type };
+		memcpy(v[n].digest, pl->digest + 7, 65);
+		memcpy(v[n].diff_id, pl->diff_id + 7, 65);
+	}
+	if (own_layer) {
+		v[n] = (struct oci_layer){ .fd = layerfd, .size = res->csize, .media_type = layer_media_type(o->kind) };
+		hex_encode(res->csha, 32, v[n].digest);
+		hex_encode(res->usha, 32, v[n].diff_id);
+		n++;
+	}
+	return n;
+}
+
 /* the archive into OUTFD, renamed to OUT when complete; IMG gets the
  * digests */
 static void
-write_archive(const struct opts *o, const struct imgconf *conf, long long sde, int layerfd,
-	      const struct zsink_result *res, int outfd, struct oci_image *img)
+write_archive(const struct opts *o, const struct imgconf *conf, long long sde, const struct oci_layer *layers,
+	      size_t nlayers, json_t *history, int outfd, struct oci_image *img)
 {
 	struct err e;
 
-	img->layerfd = layerfd;
-	img->layer_size = res->csize;
-	hex_encode(res->csha, 32, img->layer_digest);
-	hex_encode(res->usha, 32, img->diff_id);
-	img->layer_media_type = layer_media_type(o->kind);
+	img->layers = layers;
+	img->nlayers = nlayers;
+	img->history = history;
 	img->runtime = conf->config;
 	img->annotations = conf->annotations;
 	img->arch = o->arch;
@@ -302,6 +419,37 @@ write_archive(const struct opts *o, const struct imgconf *conf, long long sde, i
 	tmp_out[0] = '\0';
 }
 
+/* --index: the archives as one, into OUT */
+static int
+write_index(const struct opts *o, char **in, int nin)
+{
+	char tmp[4096], outdir[4096];
+	struct oci_index_opts io = { (const char **)in, (size_t)nin, o->ntags ? o->tags : NULL, o->ntags,
+				     o->load_platform, -1, "", "" };
+	struct err e;
+	int outfd;
+
+	snprintf(tmp, sizeof(tmp), "%s", o->index);
+	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	if ((io.spoolfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		tool_die("%s: cannot create a temporary file:", outdir);
+	outfd = open_tmp_out(o->index);
+	if (oci_index(&io, outfd, &e)) {
+		unlink(tmp_out);
+		tool_die_err(&e, "%s", o->index);
+	}
+	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, o->index))
+		die_removing_tmp(o->index);
+	tmp_out[0] = '\0';
+	close(io.spoolfd);
+	if (o->print)
+		printf("sha256:%s\n", io.index_digest);
+	free(o->overlays);
+	free(o->tags);
+	free(o->labels);
+	return tool_finish(0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -311,11 +459,17 @@ main(int argc, char **argv)
 	struct layer layer;
 	struct zsink_result res;
 	struct oci_image img = { 0 };
+	struct parent parent = { .blobfd = -1 };
+	struct oci_layer *layers;
+	json_t *history;
 	long long sde;
-	int layerfd, outfd;
+	int layerfd, outfd, own_layer = 1;
+	size_t nlayers;
 
 	tool_name = "mkimage";
 	parse_args(argc, argv, &o);
+	if (o.index)
+		return write_index(&o, argv + optind, argc - optind);
 	load_config(&o, &conf);
 	if (o.check) {	/* before any build: a bad image.yaml found in milliseconds */
 		imgconf_free(&conf);
@@ -323,19 +477,45 @@ main(int argc, char **argv)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", o.out);
 	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	if (o.parent)	/* first: a parent that is refused costs no layer */
+		read_parent(&o, outdir, &parent);
 	layer_init(&layer);
 	add_root(&o, outdir, &layer);
 	sde = source_date_epoch(&o, &layer);
 	add_overlays_and_sort(&o, &layer);
+	if (o.parent) {
+		struct err e;
+		int n = layer_diff(&layer, &parent.fs, &e);
+
+		if (n < 0)
+			tool_die_err(&e, NULL);
+		/* nothing differs: no layer, the history entry says empty_layer
+		 * (an empty tar would be legal, but is a blob that holds nothing) */
+		own_layer = n > 0;
+	}
 	/* the layer goes to an anonymous file, the archive to OUT.tmp-XXXXXX,
 	 * renamed into place only when complete */
 	if ((layerfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
 		tool_die("%s: cannot create a temporary file:", outdir);
 	outfd = open_tmp_out(o.out);
-	write_layer(&o, &layer, sde, layerfd, &res);
-	write_archive(&o, &conf, sde, layerfd, &res, outfd, &img);
+	if (own_layer)
+		write_layer(&o, &layer, sde, layerfd, &res);
+	else
+		layer_free(&layer);
+	if (!(layers = calloc(parent.fs.nlayers + 1, sizeof(*layers))))
+		tool_die("out of memory");
+	nlayers = image_layers(&o, o.parent ? &parent : NULL, own_layer, layerfd, &res, layers);
+	history = image_history(&o, o.parent ? &parent : NULL, sde, own_layer);
+	write_archive(&o, &conf, sde, layers, nlayers, history, outfd, &img);
 	close(layerfd);
+	json_decref(history);
+	free(layers);
 	imgconf_free(&conf);
+	if (o.parent) {
+		imgtar_free(&parent.fs);
+		oci_archive_free(&parent.blobs);
+		close(parent.blobfd);
+	}
 	if (o.print)
 		printf("sha256:%s\n", img.manifest_digest);
 	free(o.overlays);

@@ -16,14 +16,17 @@
 
 static const char usage_text[] =
 	"sbom spdx   --image image.tar --vdb ROOT --name NAME [--from-builder 'CAT/PN ...']\n"
-	"            [--libs-from-builder 'CAT/PN ...'] [--out FILE]\n"
+	"            [--libs-from-builder 'CAT/PN ...'] [--parent-vdb ROOT --parent-name NAME]\n"
+	"            [--out FILE]\n"
 	"sbom verify --image image.tar SBOM.spdx.json\n"
 	"sbom attach --image image.tar SBOM.spdx.json   (the SBOM into the archive, as an\n"
 	"            OCI artifact with subject = the image, ref name \"sbom\")\n"
 	"sbom report --image image.tar --vdb ROOT --name NAME [--from-builder ...]\n"
-	"            [--libs-from-builder ...] [--prune-log F] [--unmerge-log F]\n"
+	"            [--libs-from-builder ...] [--parent-vdb ROOT] [--parent-name NAME]\n"
+	"            [--prune-log F] [--unmerge-log F]\n"
 	"            [--prune-sizes F] [--unmerge-sizes F] [--top N] [--json FILE]\n"
-	"ROOT holds var/db/pkg: the VDB of the image's ROOT, saved before PRUNE.\n";
+	"ROOT holds var/db/pkg: the VDB of the image's ROOT, saved before PRUNE;\n"
+	"--parent-vdb the parent image's (its packages are marked as the parent's).\n";
 
 static char **words;
 static size_t nwords;
@@ -63,6 +66,34 @@ human(long long b, char *out, size_t n)
 		snprintf(out, n, "%lld B", b);
 }
 
+/* the layers, bottom first: which image each comes from, its sizes */
+static void
+print_layers(json_t *r)
+{
+	json_t *v, *a = json_object_get(r, "layers");
+	size_t i;
+	int own = 0;
+
+	printf("\nlayers (bottom first; paths and bytes: what of the image's files each holds):\n");
+	json_array_foreach(a, i, v) {
+		char c[32], u[32], b[32];
+		const char *image = json_string_value(json_object_get(v, "image"));
+		int parent = json_is_true(json_object_get(v, "from_parent"));
+
+		human(json_integer_value(json_object_get(v, "compressed_bytes")), c, sizeof(c));
+		human(json_integer_value(json_object_get(v, "uncompressed_bytes")), u, sizeof(u));
+		human(json_integer_value(json_object_get(v, "bytes")), b, sizeof(b));
+		printf("  %2lld  %.19s  %10s compressed  %10s uncompressed  %5lld paths %10s  %s (%s)\n",
+		       (long long)json_integer_value(json_object_get(v, "layer")),
+		       json_string_value(json_object_get(v, "digest")), c, u,
+		       (long long)json_integer_value(json_object_get(v, "paths")), b, image ? image : "unknown image",
+		       parent ? "a parent's" : "this image's");
+		own |= !parent;
+	}
+	if (json_array_size(a) && !own)
+		printf("  (this image adds no layer: nothing differs from its parent)\n");
+}
+
 static void
 print_report(json_t *r)
 {
@@ -74,14 +105,16 @@ print_report(json_t *r)
 	printf("image %s %s: %lld files, %s\n", json_string_value(json_object_get(r, "image")),
 	       json_string_value(json_object_get(r, "digest")),
 	       (long long)json_integer_value(json_object_get(r, "files")), h);
+	print_layers(r);
 	printf("\npackages by size:\n");
 	json_array_foreach(json_object_get(r, "packages"), i, v) {
 		const char *fb = json_string_value(json_object_get(v, "from_builder"));
+		const char *fp = json_string_value(json_object_get(v, "from_parent"));
 
 		human(json_integer_value(json_object_get(v, "bytes")), h, sizeof(h));
-		printf("  %10s  %4lld files  %s%s%s%s\n", h, (long long)json_integer_value(json_object_get(v, "files")),
+		printf("  %10s  %4lld files  %s%s%s%s%s%s%s\n", h, (long long)json_integer_value(json_object_get(v, "files")),
 		       json_string_value(json_object_get(v, "package")), fb ? "  (copied from the builder: " : "",
-		       fb ? fb : "", fb ? ")" : "");
+		       fb ? fb : "", fb ? ")" : "", fp ? "  (from the parent image " : "", fp ? fp : "", fp ? ")" : "");
 	}
 	a = json_object_get(r, "unowned");
 	human(json_integer_value(json_object_get(a, "bytes")), h, sizeof(h));
@@ -171,10 +204,13 @@ main(int argc, char **argv)
 		{ "prune-sizes", required_argument, NULL, 'p' },
 		{ "unmerge-sizes", required_argument, NULL, 'u' },
 		{ "top", required_argument, NULL, 't' },
+		{ "parent-vdb", required_argument, NULL, 'Q' },
+		{ "parent-name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *vdb = NULL, *name = NULL, *out = NULL, *json = NULL, *cmd;
+	const char *parent_vdb = NULL, *parent_name = NULL;
 	struct sbom_removed rm = { 0 };
 	char **whole = NULL, **libs = NULL;
 	size_t nwhole = 0, nlibs = 0;
@@ -205,6 +241,8 @@ main(int argc, char **argv)
 		case 'p': rm.prune_sizes = optarg; break;
 		case 'u': rm.unmerge_sizes = optarg; break;
 		case 't': top = atoi(optarg); break;
+		case 'Q': parent_vdb = optarg; break;
+		case 'N': parent_name = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: tool_usage(usage_text);
 		}
@@ -259,10 +297,13 @@ main(int argc, char **argv)
 		printf("sha256:%s\n", digest);
 		return tool_finish(0);
 	}
-	if ((strcmp(cmd, "spdx") && strcmp(cmd, "report")) || optind != argc || !image || !vdb || !name)
+	if ((strcmp(cmd, "spdx") && strcmp(cmd, "report")) || optind != argc || !image || !vdb || !name ||
+	    (parent_vdb && !parent_name))
 		tool_usage(usage_text);
 	if (sbom_load(&s, image, vdb, whole, nwhole, libs, nlibs, &e))
 		tool_die_err(&e, NULL);
+	if (parent_vdb && sbom_mark_parent(&s, parent_vdb, parent_name, &e) < 0)
+		tool_die_err(&e, "--parent-vdb");
 	if (!strcmp(cmd, "spdx")) {
 		json_t *doc = sbom_spdx(&s, name);
 
@@ -271,7 +312,7 @@ main(int argc, char **argv)
 		status = write_json(doc, out);
 		json_decref(doc);
 	} else {
-		json_t *r = sbom_report(&s, name, &rm, top);
+		json_t *r = sbom_report(&s, name, parent_name, &rm, top);
 
 		if (!r)
 			tool_die("%s: the report:", name);

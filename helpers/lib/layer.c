@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "layer.h"
+#include "layer_impl.h"
 #include "path.h"
 #include "strset.h"
 
@@ -26,24 +26,20 @@ layer_init(struct layer *l)
 	l->spoolfd = -1;
 }
 
-static void
-free_entry(struct layer_entry *e)
+void
+layer_free_entry(struct layer_entry *e)
 {
 	free(e->path);
 	free(e->symlink);
 	free(e->hardlink);
-	for (size_t i = 0; i < e->nxattrs; i++) {
-		free(e->xattrs[i].name);
-		free(e->xattrs[i].value);
-	}
-	free(e->xattrs);
+	xattrs_free(&e->xattrs);
 }
 
 void
 layer_free(struct layer *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		free_entry(&l->v[i]);
+		layer_free_entry(&l->v[i]);
 	free(l->v);
 	for (size_t i = 0; i < l->ndirs; i++) {
 		free(l->dirs[i]);
@@ -56,8 +52,8 @@ layer_free(struct layer *l)
 	layer_init(l);
 }
 
-static struct layer_entry *
-new_entry(struct layer *l, const char *path)
+struct layer_entry *
+layer_new_entry(struct layer *l, const char *path)
 {
 	struct layer_entry *e;
 
@@ -76,36 +72,6 @@ new_entry(struct layer *l, const char *path)
 		return NULL;
 	e->seq = l->n++;
 	return e;
-}
-
-static int
-add_xattr(struct layer_entry *e, const char *name, const void *val, size_t size)
-{
-	struct layer_xattr *v;
-
-	for (size_t i = 0; i < e->nxattrs; i++)
-		if (!strcmp(e->xattrs[i].name, name))
-			return 0;	/* SCHILY.* and LIBARCHIVE.* name the same one */
-	v = realloc(e->xattrs, (e->nxattrs + 1) * sizeof(*v));
-
-	if (!v)
-		return -1;
-	e->xattrs = v;
-	v = &v[e->nxattrs];
-	if (!(v->name = strdup(name)) || !(v->value = malloc(size ? size : 1))) {
-		free(v->name);
-		return -1;
-	}
-	memcpy(v->value, val, size);
-	v->size = size;
-	e->nxattrs++;
-	return 0;
-}
-
-static int
-cmp_xattr(const void *a, const void *b)
-{
-	return strcmp(((const struct layer_xattr *)a)->name, ((const struct layer_xattr *)b)->name);
 }
 
 /* Does symlink TARGET, placed at PATH, climb above the root? */
@@ -152,11 +118,10 @@ read_xattrs(struct layer_entry *e, DIR *d, const struct dirent *de, const char *
 	for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
 		ssize_t v = lgetxattr(xp, k, val, sizeof(val));
 
-		if (v < 0 || add_xattr(e, k, val, v))
+		if (v < 0 || xattrs_add(&e->xattrs, k, val, v))
 			return err_set(err, errno, "%s: xattr %s:", full, k);
 	}
-	if (e->nxattrs > 1)
-		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
+	xattrs_sort(&e->xattrs);
 	return 0;
 }
 
@@ -174,7 +139,7 @@ add_dirent(struct layer *l, int src, DIR *d, const char *rel, const struct diren
 	snprintf(full, sizeof(full), "%s/%s", l->dirs[src], path);
 	if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 		return err_set(err, errno, "%s:", full);
-	if (!(e = new_entry(l, path)))
+	if (!(e = layer_new_entry(l, path)))
 		return err_set(err, ENOMEM, "out of memory");
 	e->mode = st.st_mode;
 	e->uid = st.st_uid;
@@ -400,9 +365,8 @@ tar_hardlink(struct layer *l, const struct strset *byname, struct layer_entry *e
 	e->mtime = to->mtime;
 	e->size = to->size;
 	e->off = to->off;
-	for (size_t k = 0; k < to->nxattrs; k++)
-		if (add_xattr(e, to->xattrs[k].name, to->xattrs[k].value, to->xattrs[k].size))
-			return err_set(err, ENOMEM, "out of memory");
+	if (xattrs_copy(&e->xattrs, &to->xattrs))
+		return err_set(err, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -441,22 +405,6 @@ tar_symlink(struct archive_entry *ae, struct layer_entry *e, struct err *err)
 	return 0;
 }
 
-static int
-tar_xattrs(struct archive_entry *ae, struct layer_entry *e, struct err *err)
-{
-	const char *xn;
-	const void *xv;
-	size_t xs;
-
-	archive_entry_xattr_reset(ae);
-	while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK)
-		if (add_xattr(e, xn, xv, xs))
-			return err_set(err, ENOMEM, "out of memory");
-	if (e->nxattrs > 1)
-		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), cmp_xattr);
-	return 0;
-}
-
 /* one entry of the stream into L */
 static int
 tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct err *err)
@@ -469,7 +417,7 @@ tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct er
 		return -1;
 	if (!*path)
 		return 0;	/* the root itself */
-	if (!(e = new_entry(l, path)))
+	if (!(e = layer_new_entry(l, path)))
 		return err_set(err, ENOMEM, "out of memory");
 	e->mode = archive_entry_mode(ae);
 	e->uid = archive_entry_uid(ae);
@@ -481,7 +429,8 @@ tar_entry(struct layer *l, struct tar_in *t, struct archive_entry *ae, struct er
 		l->newest = e->mtime;
 	if (hl ? tar_hardlink(l, &t->byname, e, archive_entry_pathname(ae), hl, err)
 	       : (S_ISREG(e->mode) && tar_spool(l, t->a, ae, e, err)) ||
-		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) || tar_xattrs(ae, e, err))
+		 (S_ISLNK(e->mode) && tar_symlink(ae, e, err)) ||
+		 (xattrs_add_entry(&e->xattrs, ae) && err_set(err, ENOMEM, "out of memory")))
 		return -1;
 	if (strset_add(&t->byname, path, (void *)l->n) < 0)
 		return err_set(err, ENOMEM, "out of memory");
@@ -746,6 +695,25 @@ check_links(struct layer *l, struct err *err)
 	return r ? -1 : 0;
 }
 
+/* A name ".wh.*" is an OCI whiteout to every extractor: the file would
+ * not be there, and what it names in a layer below would go. */
+static int
+check_whiteout_names(const struct layer *l, struct err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i].path;
+
+		for (; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+			if (!strncmp(p, ".wh.", 4)) {
+				char b[200];
+
+				return err_set(err, EINVAL, "'%s': a name that starts with \".wh.\" is a whiteout to "
+					       "every image extractor; refusing it", abbrev(l->v[i].path, b));
+			}
+	}
+	return 0;
+}
+
 static int
 cmp_entry(const void *a, const void *b)
 {
@@ -768,17 +736,17 @@ layer_sort(struct layer *l, struct err *err)
 	for (size_t i = 0; i < l->n; i++) {
 		if (o && !strcmp(l->v[o - 1].path, l->v[i].path)) {
 			if (S_ISDIR(l->v[o - 1].mode) && S_ISDIR(l->v[i].mode)) {
-				free_entry(&l->v[i]);
+				layer_free_entry(&l->v[i]);
 				continue;
 			}
-			free_entry(&l->v[o - 1]);
+			layer_free_entry(&l->v[o - 1]);
 			l->v[o - 1] = l->v[i];
 			continue;
 		}
 		l->v[o++] = l->v[i];
 	}
 	l->n = o;
-	if (check_links(l, err))
+	if (check_links(l, err) || check_whiteout_names(l, err))
 		return -1;
 	for (size_t i = 0; i < l->n; i++) {
 		struct layer_entry *e = &l->v[i];
@@ -813,13 +781,15 @@ sink_write(struct archive *a, void *arg, const void *buf, size_t n)
 	return s->write(s->arg, buf, n) ? -1 : (la_ssize_t)n;
 }
 
-static int
-write_data(struct layer *l, struct archive *a, struct layer_entry *e, struct err *err)
+int
+layer_read_data(const struct layer *l, const struct layer_entry *e,
+		int (*data)(void *arg, const void *buf, size_t len), void *arg, struct err *err)
 {
 	char buf[1 << 20];
 	int64_t left = e->size, off = e->off;
 	int fd = -1;
 
+	err_clear(err);
 	if (e->src >= 0) {
 		fd = openat(l->dirfds[e->src], e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -840,10 +810,10 @@ write_data(struct layer *l, struct archive *a, struct layer_entry *e, struct err
 				return err_set(err, saved, "%s:", e->path);
 			return err_set(err, EIO, "%s: file shrank while it was read", e->path);
 		}
-		if (archive_write_data(a, buf, n) != n) {
+		if (data(arg, buf, n)) {
 			if (fd >= 0)
 				close(fd);
-			return err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
+			return -1;	/* DATA has set ERR */
 		}
 		left -= n;
 		off += n;
@@ -851,6 +821,22 @@ write_data(struct layer *l, struct archive *a, struct layer_entry *e, struct err
 	if (fd >= 0)
 		close(fd);
 	return 0;
+}
+
+struct tar_data {
+	struct archive *a;
+	const char *path;
+	struct err *err;
+};
+
+static int
+tar_data(void *arg, const void *buf, size_t n)
+{
+	struct tar_data *t = arg;
+
+	if (archive_write_data(t->a, buf, n) == (la_ssize_t)n)
+		return 0;
+	return err_set(t->err, EIO, "%s: %s", t->path, archive_error_string(t->a));
 }
 
 int
@@ -889,14 +875,18 @@ layer_write(struct layer *l, int64_t sde,
 			archive_entry_set_hardlink(ae, e->hardlink);
 		else if (S_ISREG(e->mode))
 			archive_entry_set_size(ae, e->size);
-		for (size_t k = 0; k < e->nxattrs; k++)
-			archive_entry_xattr_add_entry(ae, e->xattrs[k].name, e->xattrs[k].value, e->xattrs[k].size);
+		for (size_t k = 0; k < e->xattrs.n; k++)
+			archive_entry_xattr_add_entry(ae, e->xattrs.v[k].name, e->xattrs.v[k].value, e->xattrs.v[k].size);
 		if (archive_write_header(a, ae) != ARCHIVE_OK) {
 			err_set(err, EIO, "%s: %s", e->path, archive_error_string(a));
 			goto out;
 		}
-		if (S_ISREG(e->mode) && !e->hardlink && e->size && write_data(l, a, e, err))
-			goto out;
+		if (S_ISREG(e->mode) && !e->hardlink && e->size) {
+			struct tar_data td = { a, e->path, err };
+
+			if (layer_read_data(l, e, tar_data, &td, err))
+				goto out;
+		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		err_set(err, EIO, "finishing the layer tar: %s", archive_error_string(a));

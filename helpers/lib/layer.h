@@ -6,9 +6,14 @@
  * xattrs as SCHILY.xattr.*, devices and fifos kept, no sparse entries.
  * A name or hardlink with ".." is refused, and so are (layer_sort) an
  * entry below a symlink entry and a relative symlink whose target,
- * resolved through the layer's own symlinks, climbs above the root. Only metadata is held in memory: file data is read
- * from the directory, or from a spool file for a tar stream, at write
- * time. */
+ * resolved through the layer's own symlinks, climbs above the root, and a
+ * name that starts with ".wh." (an OCI whiteout to every extractor). Only
+ * metadata is held in memory: file data is read from the directory, or
+ * from a spool file for a tar stream, at write time.
+ *
+ * layer_diff (layer_diff.c) keeps of a whole root only what differs from
+ * the final filesystem of a parent image's layers, with whiteouts for
+ * what the root no longer has: the layer of a child image. */
 #ifndef LAYER_H
 #define LAYER_H
 
@@ -17,12 +22,9 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "xattrs.h"
 
-struct layer_xattr {
-	char *name;
-	void *value;
-	size_t size;
-};
+struct imgtar;
 
 struct layer_entry {
 	char *path;
@@ -38,8 +40,7 @@ struct layer_entry {
 	int src;		/* index of the source directory; -1: the spool */
 	int64_t off;		/* spool offset */
 	size_t seq;
-	struct layer_xattr *xattrs;
-	size_t nxattrs;
+	struct xattrs xattrs;	/* sorted by name */
 };
 
 struct layer {
@@ -69,6 +70,34 @@ int layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *e);
 /* Sort, let later sources win, check the symlinks (see above), resolve
  * hardlinks. */
 int layer_sort(struct layer *l, struct err *e);
+/* The bytes of the regular entry E (from its source directory or the
+ * spool file), to DATA in pieces; DATA returns 0, or -1 with ERR set. */
+int layer_read_data(const struct layer *l, const struct layer_entry *e,
+		    int (*data)(void *arg, const void *buf, size_t len), void *arg, struct err *err);
+
+/* Keep in L (sorted by layer_sort: the whole root of a child image) only
+ * what makes LOWER (the final filesystem of its parent's layers) into L:
+ *  - an entry LOWER does not have, or has otherwise: another type, mode,
+ *    owner, device, symlink target, xattrs, size or content (SHA-256),
+ *    or another hardlink group (the paths of the group that both have must
+ *    be the same; a group that changes goes whole, since a hardlink can
+ *    only name an entry of its own layer). The mtime does not count:
+ *    every image clamps its own to its SOURCE_DATE_EPOCH, so the same file
+ *    can carry another mtime in the child, and would be shipped again
+ *    for that alone; the parent's copy stays, with its mtime;
+ *  - a whiteout (".wh.NAME", mode 0, empty) for each path of LOWER that L
+ *    does not have, unless its directory went too (the whiteout of the
+ *    directory removes it) or is no longer a directory (an entry of
+ *    another type over a directory replaces all below it);
+ *  - the directories above each of those, as L has them: an extractor
+ *    (moby's, into overlay2's upper directory) creates a missing parent
+ *    0755 and owned by root, and overlayfs shows the upper directory's
+ *    mode and owner, not the lower's.
+ * No opaque directory is needed: each path that went has its whiteout.
+ * Returns the number of entries left (0: L is LOWER), or -1 with errno
+ * and E set. */
+int layer_diff(struct layer *l, const struct imgtar *lower, struct err *e);
+
 /* Write the tar. SDE clamps the mtimes. WRITE gets the bytes. */
 int layer_write(struct layer *l, int64_t sde,
 		int (*write)(void *arg, const void *buf, size_t len), void *arg, struct err *e);

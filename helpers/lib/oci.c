@@ -11,14 +11,10 @@
 #include <unistd.h>
 
 #include "hex.h"
-#include "oci.h"
+#include "oci_impl.h"
 
-#define MT_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_CONFIG "application/vnd.oci.image.config.v1+json"
-
-static void
-sha256_hex(const void *buf, size_t n, char hex[65])
+void
+oci_sha256_hex(const void *buf, size_t n, char hex[65])
 {
 	hex_digest(EVP_sha256(), buf, n, hex);
 }
@@ -46,8 +42,16 @@ oci_normalize_ref(const char *ref, char *full, size_t n, const char **tag)
 	return 0;
 }
 
-static json_t *
-descriptor(const char *mt, const char *hex, uint64_t size)
+const char *
+oci_arch_variant(const char *arch)
+{
+	/* the OCI image index spec's platform table and docker's own arm64
+	 * images (config and index) say arm64/v8 */
+	return arch && !strcmp(arch, "arm64") ? "v8" : NULL;
+}
+
+json_t *
+oci_descriptor(const char *mt, const char *hex, uint64_t size)
 {
 	char d[80];
 
@@ -55,17 +59,11 @@ descriptor(const char *mt, const char *hex, uint64_t size)
 	return json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", d, "size", (json_int_t)size);
 }
 
-static char *
-dump(json_t *j)
+char *
+oci_dump(json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 }
-
-struct outfile {
-	const char *name;
-	const char *data;	/* NULL: the layer */
-	size_t size;
-};
 
 static int
 add_file(struct archive *a, struct archive_entry *ae, const char *name, mode_t mode,
@@ -81,28 +79,33 @@ add_file(struct archive *a, struct archive_entry *ae, const char *name, mode_t m
 	return archive_write_header(a, ae) == ARCHIVE_OK ? 0 : -1;
 }
 
+/* SIZE bytes at OFF of FD into A */
 static int
-copy_layer(struct archive *a, int fd, uint64_t size)
+copy_fd(struct archive *a, int fd, int64_t off, uint64_t size)
 {
 	static char buf[1 << 20];
-	uint64_t off = 0;
+	uint64_t done = 0;
 
-	while (off < size) {
-		size_t want = size - off < sizeof(buf) ? size - off : sizeof(buf);
-		ssize_t n = pread(fd, buf, want, off);
+	while (done < size) {
+		size_t want = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, off + (int64_t)done);
 
-		if (n <= 0)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;	/* the file is shorter than it was */
 			return -1;
+		}
 		if (archive_write_data(a, buf, n) != n)
 			return -1;
-		off += n;
+		done += n;
 	}
 	return 0;
 }
 
-/* "WHAT: REASON": libarchive's message for A when it has one, else errno's */
-static void
-archive_fail(struct err *e, struct archive *a, const char *what)
+void
+oci_archive_fail(struct err *e, struct archive *a, const char *what)
 {
 	const char *why = a ? archive_error_string(a) : NULL;
 	int errnum = a && archive_errno(a) > 0 ? archive_errno(a) : errno ? errno : EIO;
@@ -114,19 +117,96 @@ archive_fail(struct err *e, struct archive *a, const char *what)
 }
 
 static int
-cmp_file(const void *x, const void *y)
+cmp_member(const void *x, const void *y)
 {
-	return strcmp(((const struct outfile *)x)->name, ((const struct outfile *)y)->name);
+	return strcmp(((const struct oci_member *)x)->name, ((const struct oci_member *)y)->name);
+}
+
+static int
+write_member(struct archive *a, struct archive_entry *ae, const struct oci_member *m, int64_t mtime)
+{
+	if (add_file(a, ae, m->name, S_IFREG | 0644, m->size, mtime))
+		return -1;
+	return m->data ? (archive_write_data(a, m->data, m->size) == (la_ssize_t)m->size ? 0 : -1)
+		       : copy_fd(a, m->fd, m->off, m->size);
+}
+
+int
+oci_write_layout(int outfd, struct oci_member *blobs, size_t nblobs, const struct oci_member *tail,
+		 size_t ntail, int64_t mtime, struct err *e)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	int r = -1;
+
+	qsort(blobs, nblobs, sizeof(*blobs), cmp_member);
+	if (!a || !ae || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, outfd) != ARCHIVE_OK ||
+	    add_file(a, ae, "blobs", S_IFDIR | 0755, 0, mtime) ||
+	    add_file(a, ae, "blobs/sha256", S_IFDIR | 0755, 0, mtime))
+		goto fail;
+	for (size_t i = 0; i < nblobs; i++) {
+		/* a blob twice (two layers alike, an empty config shared): once */
+		if (i && !strcmp(blobs[i].name, blobs[i - 1].name))
+			continue;
+		if (write_member(a, ae, &blobs[i], mtime))
+			goto fail;
+	}
+	for (size_t i = 0; i < ntail; i++)
+		if (write_member(a, ae, &tail[i], mtime))
+			goto fail;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	oci_archive_fail(e, a, "writing the image archive");
+out:
+	archive_entry_free(ae);
+	archive_write_free(a);
+	return r;
+}
+
+/* the config: platform, created, the runtime config, diff_ids, history */
+static json_t *
+image_config(const struct oci_image *img, const char *created)
+{
+	const char *variant = oci_arch_variant(img->arch);
+	json_t *diff_ids = json_array(), *config;
+
+	for (size_t i = 0; i < img->nlayers; i++) {
+		char d[80];
+
+		snprintf(d, sizeof(d), "sha256:%s", img->layers[i].diff_id);
+		json_array_append_new(diff_ids, json_string(d));
+	}
+	config = json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:o}}", "architecture", img->arch, "os", "linux",
+			   "created", created, "config", img->runtime, "rootfs", "type", "layers", "diff_ids", diff_ids);
+	if (config && variant)
+		json_object_set_new(config, "variant", json_string(variant));
+	if (config && img->history)
+		json_object_set(config, "history", img->history);
+	return config;
+}
+
+/* blobs/sha256/HEX */
+static char *
+blob_name(const char *hex)
+{
+	char *s;
+
+	return asprintf(&s, "blobs/sha256/%s", hex) < 0 ? NULL : s;
 }
 
 int
 oci_write(struct oci_image *img, int outfd, struct err *e)
 {
-	char created[32], diff[80], layer_name[96], config_name[96], manifest_name[96];
+	char created[32];
 	char *config_s = NULL, *manifest_s = NULL, *index_s = NULL, *docker_s = NULL;
-	json_t *config, *manifest, *index, *manifests, *docker, *tags;
-	struct archive *a = NULL;
-	struct archive_entry *ae = NULL;
+	char **names = calloc(img->nlayers + 2, sizeof(*names));
+	json_t *config = NULL, *manifest = NULL, *layers = json_array(), *manifests = json_array();
+	json_t *tags = json_array(), *docker_layers = json_array(), *index = NULL, *docker = NULL;
+	struct oci_member *blobs = calloc(img->nlayers + 2, sizeof(*blobs));
 	struct tm tm;
 	time_t t = (time_t)img->created;
 	int r = -1;
@@ -134,111 +214,90 @@ oci_write(struct oci_image *img, int outfd, struct err *e)
 	err_clear(e);
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(diff, sizeof(diff), "sha256:%s", img->diff_id);
+	if (!names || !blobs || !layers || !manifests || !tags || !docker_layers)
+		goto nomem;
+	for (size_t i = 0; i < img->nlayers; i++) {
+		const struct oci_layer *l = &img->layers[i];
 
-	config = json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s}]}",
-			   "architecture", img->arch, "os", "linux", "created", created,
-			   "config", img->runtime,
-			   "rootfs", "type", "layers", "diff_ids", diff,
-			   "history", "created", created, "created_by", "scratchmerge mkimage");
-	config_s = dump(config);
-	sha256_hex(config_s, strlen(config_s), img->config_digest);
-
-	manifest = json_pack("{s:i, s:s, s:o, s:[o]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-			     "config", descriptor(MT_CONFIG, img->config_digest, strlen(config_s)),
-			     "layers", descriptor(img->layer_media_type, img->layer_digest, img->layer_size));
+		json_array_append_new(layers, oci_descriptor(l->media_type, l->digest, l->size));
+		if (!(names[i] = blob_name(l->digest)))
+			goto nomem;
+		json_array_append_new(docker_layers, json_string(names[i]));
+		blobs[i] = (struct oci_member){ names[i], NULL, l->size, l->fd, l->off };
+	}
+	if (!(config = image_config(img, created)) || !(config_s = oci_dump(config)))
+		goto nomem;
+	oci_sha256_hex(config_s, strlen(config_s), img->config_digest);
+	manifest = json_pack("{s:i, s:s, s:o, s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+			     "config", oci_descriptor(MT_CONFIG, img->config_digest, strlen(config_s)),
+			     "layers", layers);
+	if (!manifest)
+		goto nomem;
 	if (json_object_size(img->annotations))
 		json_object_set(manifest, "annotations", img->annotations);
-	manifest_s = dump(manifest);
-	sha256_hex(manifest_s, strlen(manifest_s), img->manifest_digest);
+	if (!(manifest_s = oci_dump(manifest)))
+		goto nomem;
+	oci_sha256_hex(manifest_s, strlen(manifest_s), img->manifest_digest);
 
-	manifests = json_array();
-	tags = json_array();
 	for (int i = 0; i < img->ntags; i++) {
 		char full[512];
 		const char *tag;
-		json_t *d = descriptor(MT_MANIFEST, img->manifest_digest, strlen(manifest_s));
+		json_t *d;
 
 		if (oci_normalize_ref(img->tags[i], full, sizeof(full), &tag)) {
 			err_set(e, EINVAL, "--tag %s: not an image reference (NAME[:TAG])", img->tags[i]);
-			json_decref(d);
-			goto out_json;
+			goto out;
 		}
+		d = oci_descriptor(MT_MANIFEST, img->manifest_digest, strlen(manifest_s));
 		json_object_set_new(d, "annotations",
 				    json_pack("{s:s, s:s}", "io.containerd.image.name", full,
 					      "org.opencontainers.image.ref.name", tag));
 		json_array_append_new(manifests, d);
 		json_array_append_new(tags, json_string(img->tags[i]));
 	}
-	index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests", manifests);
-	index_s = dump(index);
-	snprintf(layer_name, sizeof(layer_name), "blobs/sha256/%s", img->layer_digest);
-	snprintf(config_name, sizeof(config_name), "blobs/sha256/%s", img->config_digest);
-	snprintf(manifest_name, sizeof(manifest_name), "blobs/sha256/%s", img->manifest_digest);
-	docker = json_pack("[{s:s, s:O, s:[s]}]", "Config", config_name, "RepoTags", tags, "Layers", layer_name);
-	docker_s = dump(docker);
-	json_decref(index);
-	json_decref(docker);
-
+	if (!(names[img->nlayers] = blob_name(img->config_digest)) ||
+	    !(names[img->nlayers + 1] = blob_name(img->manifest_digest)))
+		goto nomem;
+	blobs[img->nlayers] = (struct oci_member){ names[img->nlayers], config_s, strlen(config_s), -1, 0 };
+	blobs[img->nlayers + 1] = (struct oci_member){ names[img->nlayers + 1], manifest_s, strlen(manifest_s), -1, 0 };
+	index = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests", manifests);
+	docker = json_pack("[{s:s, s:O, s:O}]", "Config", names[img->nlayers], "RepoTags", tags, "Layers", docker_layers);
+	if (!index || !docker || !(index_s = oci_dump(index)) || !(docker_s = oci_dump(docker)))
+		goto nomem;
 	{
-		struct outfile files[] = {
-			{ config_name, config_s, strlen(config_s) },
-			{ layer_name, NULL, img->layer_size },
-			{ manifest_name, manifest_s, strlen(manifest_s) },
-		};
-		struct outfile tail[] = {
-			{ "index.json", index_s, strlen(index_s) },
-			{ "manifest.json", docker_s, strlen(docker_s) },
-			{ "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30 },
+		const struct oci_member tail[] = {
+			{ "index.json", index_s, strlen(index_s), -1, 0 },
+			{ "manifest.json", docker_s, strlen(docker_s), -1, 0 },
+			{ "oci-layout", OCI_LAYOUT, strlen(OCI_LAYOUT), -1, 0 },
 		};
 
-		qsort(files, 3, sizeof(*files), cmp_file);
-		a = archive_write_new();
-		ae = archive_entry_new();
-		if (!a || !ae || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-		    archive_write_open_fd(a, outfd) != ARCHIVE_OK ||
-		    add_file(a, ae, "blobs", S_IFDIR | 0755, 0, img->created) ||
-		    add_file(a, ae, "blobs/sha256", S_IFDIR | 0755, 0, img->created))
-			goto arch_fail;
-		for (int i = 0; i < 3; i++) {
-			/* two blobs can be the same (an empty layer is never the config,
-			 * but be exact) */
-			if (i && !strcmp(files[i].name, files[i - 1].name))
-				continue;
-			if (add_file(a, ae, files[i].name, S_IFREG | 0644, files[i].size, img->created))
-				goto arch_fail;
-			if (files[i].data ? archive_write_data(a, files[i].data, files[i].size) != (la_ssize_t)files[i].size
-					  : copy_layer(a, img->layerfd, files[i].size))
-				goto arch_fail;
-		}
-		for (int i = 0; i < 3; i++)
-			if (add_file(a, ae, tail[i].name, S_IFREG | 0644, tail[i].size, img->created) ||
-			    archive_write_data(a, tail[i].data, tail[i].size) != (la_ssize_t)tail[i].size)
-				goto arch_fail;
-		if (archive_write_close(a) != ARCHIVE_OK)
-			goto arch_fail;
+		r = oci_write_layout(outfd, blobs, img->nlayers + 2, tail, 3, img->created, e);
 	}
-	r = 0;
 	goto out;
-arch_fail:
-	archive_fail(e, a, "writing the image archive");
+nomem:
+	err_set(e, ENOMEM, "writing the image archive:");
 out:
-	archive_entry_free(ae);
-	archive_write_free(a);
-	free(index_s);
-	free(docker_s);
-out_json:
+	for (size_t i = 0; names && i < img->nlayers + 2; i++)
+		free(names[i]);
+	free(names);
+	free(blobs);
 	json_decref(config);
 	json_decref(manifest);
+	json_decref(layers);
+	json_decref(manifests);
 	json_decref(tags);
+	json_decref(docker_layers);
+	json_decref(index);
+	json_decref(docker);
 	free(config_s);
 	free(manifest_s);
+	free(index_s);
+	free(docker_s);
 	return r;
 }
 
 /* --- attaching an artifact (oci_attach) --- */
 
-#define MT_EMPTY "application/vnd.oci.empty.v1+json"
 #define MAX_JSON (16 << 20)	/* index.json or a manifest read back */
 
 static int
@@ -249,27 +308,13 @@ write_blob(struct archive *a, struct archive_entry *ae, const char *name, const 
 	       archive_write_data(a, data, n) != (la_ssize_t)n ? -1 : 0;
 }
 
-static struct archive *
-open_archive(const char *in, struct err *e)
-{
-	struct archive *r = archive_read_new();
-
-	if (!r || archive_read_support_format_tar(r) != ARCHIVE_OK ||
-	    archive_read_open_filename(r, in, 1 << 16) != ARCHIVE_OK) {
-		archive_fail(e, r, in);
-		archive_read_free(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* The member NAME of the archive IN as a NUL-terminated malloc()ed string
  * (its mtime into *MTIME when not NULL). NULL: absent (ENOENT, E empty),
  * or unreadable (E set). */
 static char *
 read_member(const char *in, const char *name, int64_t *mtime, struct err *e)
 {
-	struct archive *r = open_archive(in, e);
+	struct archive *r = oci_open_archive(in, e);
 	struct archive_entry *ent;
 	char *s = NULL;
 
@@ -284,7 +329,7 @@ read_member(const char *in, const char *name, int64_t *mtime, struct err *e)
 		if (mtime)
 			*mtime = archive_entry_mtime(ent);
 		if (sz < 0 || sz > MAX_JSON || !(s = calloc(1, sz + 1)) || archive_read_data(r, s, sz) != sz) {
-			archive_fail(e, r, in);
+			oci_archive_fail(e, r, in);
 			free(s);
 			s = NULL;
 			break;
@@ -357,15 +402,15 @@ static char *
 artifact_manifest(const char *blob_hex, size_t len, const char *empty_hex, const char *artifact_type,
 		  const char *title, json_t *subject)
 {
-	json_t *layer = descriptor(artifact_type, blob_hex, len), *man;
+	json_t *layer = oci_descriptor(artifact_type, blob_hex, len), *man;
 	char *s;
 
 	if (title)
 		json_object_set_new(layer, "annotations", json_pack("{s:s}", "org.opencontainers.image.title", title));
 	man = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-			"artifactType", artifact_type, "config", descriptor(MT_EMPTY, empty_hex, 2),
+			"artifactType", artifact_type, "config", oci_descriptor(MT_EMPTY, empty_hex, 2),
 			"layers", layer, "subject", subject);
-	s = man ? dump(man) : NULL;
+	s = man ? oci_dump(man) : NULL;
 	json_decref(man);
 	return s;
 }
@@ -376,12 +421,12 @@ static char *
 index_with_artifact(json_t *index, const char *digest, size_t size, const char *artifact_type,
 		    const char *ref_name)
 {
-	json_t *d = descriptor(MT_MANIFEST, digest, size);
+	json_t *d = oci_descriptor(MT_MANIFEST, digest, size);
 
 	json_object_set_new(d, "artifactType", json_string(artifact_type));
 	json_object_set_new(d, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", ref_name));
 	json_array_append_new(json_object_get(index, "manifests"), d);
-	return dump(index);
+	return oci_dump(index);
 }
 
 /* One entry of IN (at R's current header) into W. */
@@ -391,16 +436,16 @@ copy_entry(struct archive *r, struct archive *w, struct archive_entry *ent, cons
 	static char buf[1 << 16];
 
 	if (archive_write_header(w, ent) != ARCHIVE_OK)
-		return archive_fail(e, w, "writing the archive"), -1;
+		return oci_archive_fail(e, w, "writing the archive"), -1;
 	for (;;) {
 		la_ssize_t k = archive_read_data(r, buf, sizeof(buf));
 
 		if (k < 0)
-			return archive_fail(e, r, in), -1;
+			return oci_archive_fail(e, r, in), -1;
 		if (!k)
 			return 0;
 		if (archive_write_data(w, buf, k) != k)
-			return archive_fail(e, w, "writing the archive"), -1;
+			return oci_archive_fail(e, w, "writing the archive"), -1;
 	}
 }
 
@@ -408,10 +453,10 @@ copy_entry(struct archive *r, struct archive *w, struct archive_entry *ent, cons
  * the blobs and NEW_INDEX instead of index.json; every other byte as it
  * is. */
 static int
-copy_with(const char *in, int outfd, const struct outfile *add, size_t nadd, const char *new_index,
+copy_with(const char *in, int outfd, const struct oci_member *add, size_t nadd, const char *new_index,
 	  int64_t mtime, struct err *e)
 {
-	struct archive *r = open_archive(in, e), *w = NULL;
+	struct archive *r = oci_open_archive(in, e), *w = NULL;
 	struct archive_entry *ent, *ae = NULL;
 	size_t next = 0;
 	int rc = -1;
@@ -443,7 +488,7 @@ copy_with(const char *in, int outfd, const struct outfile *add, size_t nadd, con
 	rc = 0;
 	goto out;
 write_fail:
-	archive_fail(e, w, "writing the archive");
+	oci_archive_fail(e, w, "writing the archive");
 out:
 	archive_read_free(r);
 	archive_write_free(w);
@@ -457,27 +502,27 @@ oci_attach(const char *in, int outfd, const void *blob, size_t len, const char *
 {
 	char blob_hex[65], empty_hex[65], names[3][96], *man_s = NULL, *new_index = NULL;
 	json_t *index, *subject = NULL;
-	struct outfile add[3];
+	struct oci_member add[3];
 	int64_t mtime = 0;
 	int rc = -1;
 
 	err_clear(e);
 	if (!(index = read_index(in, ref_name, &mtime, &subject, e)))
 		return -1;
-	sha256_hex(blob, len, blob_hex);
-	sha256_hex("{}", 2, empty_hex);
+	oci_sha256_hex(blob, len, blob_hex);
+	oci_sha256_hex("{}", 2, empty_hex);
 	if (!(man_s = artifact_manifest(blob_hex, len, empty_hex, artifact_type, title, subject)))
 		goto nomem;
-	sha256_hex(man_s, strlen(man_s), artifact_digest);
+	oci_sha256_hex(man_s, strlen(man_s), artifact_digest);
 	if (!(new_index = index_with_artifact(index, artifact_digest, strlen(man_s), artifact_type, ref_name)))
 		goto nomem;
 	snprintf(names[0], sizeof(names[0]), "blobs/sha256/%s", blob_hex);
 	snprintf(names[1], sizeof(names[1]), "blobs/sha256/%s", empty_hex);
 	snprintf(names[2], sizeof(names[2]), "blobs/sha256/%s", artifact_digest);
-	add[0] = (struct outfile){ names[0], blob, len };
-	add[1] = (struct outfile){ names[1], "{}", 2 };
-	add[2] = (struct outfile){ names[2], man_s, strlen(man_s) };
-	qsort(add, 3, sizeof(*add), cmp_file);
+	add[0] = (struct oci_member){ names[0], blob, len, -1, 0 };
+	add[1] = (struct oci_member){ names[1], "{}", 2, -1, 0 };
+	add[2] = (struct oci_member){ names[2], man_s, strlen(man_s), -1, 0 };
+	qsort(add, 3, sizeof(*add), cmp_member);
 	rc = copy_with(in, outfd, add, 3, new_index, mtime, e);
 	goto out;
 nomem:

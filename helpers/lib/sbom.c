@@ -197,10 +197,54 @@ sbom_free(struct sbom *s)
 	}
 	free(s->pkgs);
 	free(s->owner);
+	free(s->parent_name);
 	strset_free(&s->unmapped);
 	vdb_close(&s->db);
 	imgtar_free(&s->img);
 	memset(s, 0, sizeof(*s));
+}
+
+/* the same build: BUILD_TIME equal, when both record one */
+static int
+same_build(struct vdb_pkg *a, struct vdb_pkg *b)
+{
+	char *x = field(a, "BUILD_TIME"), *y = field(b, "BUILD_TIME");
+	int same = !x || !y || !strcmp(x, y);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+int
+sbom_mark_parent(struct sbom *s, const char *parent_vdb, const char *name, struct err *e)
+{
+	struct vdb pdb;
+	struct strset atoms = { 0 };
+	int n = 0;
+
+	err_clear(e);
+	if (!(s->parent_name = strdup(name)))
+		return err_set(e, ENOMEM, "out of memory");
+	if (vdb_open(&pdb, parent_vdb))
+		return err_set(e, errno, "%s:", parent_vdb);
+	for (size_t i = 0; i < pdb.npkgs; i++)
+		if (strset_add(&atoms, pdb.pkgs[i].atom, &pdb.pkgs[i]) < 0) {
+			n = err_set(e, ENOMEM, "out of memory");
+			goto out;
+		}
+	for (size_t i = 0; i < s->npkgs; i++) {
+		struct vdb_pkg *pp = strset_get(&atoms, s->pkgs[i].vp->atom);
+
+		if (pp && same_build(s->pkgs[i].vp, pp)) {
+			s->pkgs[i].from_parent = s->parent_name;
+			n++;
+		}
+	}
+out:
+	strset_free(&atoms);
+	vdb_close(&pdb);
+	return n;
 }
 
 /* --- SPDX --- */
@@ -353,6 +397,8 @@ package_annotations(const struct sbom_pkg *p, const char *created)
 	json_array_append_new(ann, annotation(created, "gentoo:USE=%s", p->use_built));
 	if (origin)
 		json_array_append_new(ann, annotation(created, "scratchmerge:copied-from-builder=%s", origin));
+	if (p->from_parent)
+		json_array_append_new(ann, annotation(created, "scratchmerge:from-parent=%s", p->from_parent));
 	return ann;
 }
 
@@ -362,9 +408,10 @@ set_package_comment(json_t *jp, const struct sbom_pkg *p)
 	const char *origin = origin_name(p->origin);
 	char *c;
 
-	if (asprintf(&c, "Gentoo package %s (SLOT %s, repository %s, USE \"%s\")%s%s", p->vp->atom,
+	if (asprintf(&c, "Gentoo package %s (SLOT %s, repository %s, USE \"%s\")%s%s%s%s", p->vp->atom,
 		     p->slot ? p->slot : "?", p->repo ? p->repo : "?", p->use_built,
-		     origin ? "; copied from the builder by " : "", origin ? origin : "") < 0)
+		     origin ? "; copied from the builder by " : "", origin ? origin : "",
+		     p->from_parent ? "; from the parent image " : "", p->from_parent ? p->from_parent : "") < 0)
 		return -1;
 	json_object_set_new(jp, "comment", json_string(c));
 	free(c);

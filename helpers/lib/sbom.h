@@ -22,6 +22,8 @@ struct sbom_pkg {
 	char *spdx_license;	/* NULL: no LICENSE, or every group conditional off */
 	char *use_built;	/* USE ∩ IUSE, sorted, space-separated */
 	enum sbom_origin origin;
+	const char *from_parent;	/* the parent image's name when the parent
+					 * has this package, as built (sbom_mark_parent) */
 	size_t *files;		/* indexes into the image's files */
 	size_t nfiles;
 	long long size;		/* bytes of its regular files in the image */
@@ -34,6 +36,7 @@ struct sbom {
 	size_t npkgs;
 	long *owner;		/* per image file: index of its package, -1 none */
 	struct strset unmapped;	/* Gentoo licence names with no SPDX id */
+	char *parent_name;	/* sbom_mark_parent's NAME */
 };
 
 /* Read the image archive and the VDB of VDB_ROOT; WHOLE and LIBS name the
@@ -43,6 +46,11 @@ struct sbom {
 int sbom_load(struct sbom *s, const char *archive, const char *vdb_root,
 	      char **whole, size_t nwhole, char **libs, size_t nlibs, struct err *e);
 void sbom_free(struct sbom *s);
+/* The packages of S that the parent image NAME has too (its saved VDB in
+ * PARENT_VDB: the same CAT/PF and, when both record one, BUILD_TIME, i.e.
+ * the same build) are marked as coming from it (from_parent). Returns the
+ * number marked, or -1 with errno and E set. */
+int sbom_mark_parent(struct sbom *s, const char *parent_vdb, const char *name, struct err *e);
 
 /* The SPDX 2.3 document of the image called NAME, or NULL with errno
  * ENOMEM (everything built so far freed). */
@@ -64,9 +72,13 @@ struct sbom_removed {
 	const char *prune_sizes, *unmerge_sizes;
 };
 
-/* The image report: packages by size, biggest files, what PRUNE and
- * UNMERGE removed, setuid/setgid/capability files, UNMERGE candidates.
- * NULL with errno ENOMEM. */
-json_t *sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int top);
+/* The image report: its layers (which image each comes from: this one,
+ * NAME, for the layer of the config's last history entry; the others
+ * through their history entries, "scratchmerge mkimage IMAGE", else
+ * PARENT_NAME when not NULL), packages by size, biggest files, what PRUNE
+ * and UNMERGE removed, setuid/setgid/capability files, UNMERGE
+ * candidates. NULL with errno ENOMEM. */
+json_t *sbom_report(struct sbom *s, const char *name, const char *parent_name, const struct sbom_removed *rm,
+		    int top);
 
 #endif

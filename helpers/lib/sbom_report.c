@@ -342,8 +342,46 @@ needed_closure(struct sbom *s, json_t *starts)
 	return in;
 }
 
+/* the image IMAGE of "scratchmerge mkimage IMAGE", or NULL */
+static const char *
+made_for(json_t *history)
+{
+	const char *by = json_string_value(json_object_get(history, "created_by"));
+
+	return by && !strncmp(by, "scratchmerge mkimage ", 21) && by[21] ? by + 21 : NULL;
+}
+
+/* the layers, bottom first: sizes, what of the final filesystem each
+ * holds (paths of every type, bytes of regular files), the image it comes
+ * from */
+static json_t *
+layers_json(const struct sbom *s, const char *name, const char *parent_name)
+{
+	const struct imgtar *t = &s->img;
+	json_t *hist = json_object_get(t->config, "history"), *last = json_array_get(hist, json_array_size(hist) - 1);
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < t->nlayers; i++) {
+		const struct imgtar_layer *l = &t->layers[i];
+		int own = l->history && l->history == last;
+		const char *image = own ? name : made_for(l->history) ?: parent_name;
+		json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:b, s:s?}", "layer", (json_int_t)i + 1,
+				      "digest", l->digest, "diff_id", l->diff_id, "media_type", l->media_type,
+				      "compressed_bytes", (json_int_t)l->size, "uncompressed_bytes", (json_int_t)l->usize,
+				      "paths", (json_int_t)l->files, "bytes", (json_int_t)l->bytes, "image", image,
+				      "from_parent", !own,
+				      "created_by", json_string_value(json_object_get(l->history, "created_by")));
+
+		if (!j || json_array_append_new(a, j)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 json_t *
-sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int top)
+sbom_report(struct sbom *s, const char *name, const char *parent_name, const struct sbom_removed *rm, int top)
 {
 	json_t *r, *pkgs = json_array(), *big = json_array(), *special = json_array(), *cand = json_array();
 	json_t *starts = json_array(), *pruned, *unmerged;
@@ -367,10 +405,11 @@ sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int
 		for (size_t k = 0; k < n; k++) {
 			struct sbom_pkg *p = &s->pkgs[order[k]];
 
-			json_array_append_new(pkgs, json_pack("{s:s, s:I, s:I, s:s?}", "package", p->vp->atom,
+			json_array_append_new(pkgs, json_pack("{s:s, s:I, s:I, s:s?, s:s?}", "package", p->vp->atom,
 							      "bytes", (json_int_t)p->size, "files", (json_int_t)p->nfiles,
 							      "from_builder", p->origin == SBOM_BUILDER ? "RUNTIME_FROM_BUILDER"
-									      : p->origin == SBOM_BUILDER_LIBS ? "RUNTIME_LIBS_FROM_BUILDER" : NULL));
+									      : p->origin == SBOM_BUILDER_LIBS ? "RUNTIME_LIBS_FROM_BUILDER" : NULL,
+							      "from_parent", p->from_parent));
 		}
 	}
 	/* files: the biggest, the unowned, setuid/setgid/capabilities */
@@ -437,6 +476,16 @@ sbom_report(struct sbom *s, const char *name, const struct sbom_removed *rm, int
 		free(usz);
 		json_object_set_new(r, "pruned", p);
 		json_object_set_new(r, "unmerged", u);
+	}
+	{
+		json_t *l = layers_json(s, name, parent_name);
+
+		if (!l) {
+			json_decref(r);
+			errno = ENOMEM;
+			return NULL;
+		}
+		json_object_set_new(r, "layers", l);
 	}
 	return r;
 }

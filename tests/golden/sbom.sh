@@ -59,4 +59,29 @@ printf 'entrypoint: [hello]\nenv: {PATH: /usr/bin, TOOL: "/usr/bin/tool:/nope"}\
 golden sbom-report-env-names-a-file bash -c "'$S' report --image env.tar --vdb '$TOP/tests/fixtures/sbom/vdb' --name fx-sbom | sed -n '/^what the config runs/,\$p'"
 golden sbom-bad-license bash -c "echo 'GPL-2 || MIT' > '$w/LICENSE' && cp -a '$TOP/tests/fixtures/sbom/vdb' '$w/bad' && cp '$w/LICENSE' '$w/bad/var/db/pkg/app-misc/tool-2.0/LICENSE' && '$S' spdx --image image.tar --vdb '$w/bad' --name x"
 golden sbom-usage       "$S" frobnicate
+
+# a child image on a parent (mkimage --parent): the parent has all but
+# app-misc/tool; the child adds tool, changes ld.so.cache and rebuilt zlib
+# (another BUILD_TIME, same file); hello and glibc are the parent's builds
+cp -a root proot && rm proot/usr/bin/tool
+"$BIN/mkimage" --config image.yaml --rootfs proot --tag fx-base:1 --name fx-base --source-date-epoch 1700000000 --out parent.tar > /dev/null
+printf 'cache, child' > root/etc/ld.so.cache
+"$BIN/mkimage" --config image.yaml --rootfs root --tag fx-child:1 --name fx-child --source-date-epoch 1700000000 \
+	--parent parent.tar --out child.tar > /dev/null
+cp -a "$TOP/tests/fixtures/sbom/vdb" cvdb && cp -a "$TOP/tests/fixtures/sbom/vdb" pvdb
+rm -r pvdb/var/db/pkg/app-misc/tool-2.0
+for v in cvdb pvdb; do echo 1700000000 > $v/var/db/pkg/app-misc/hello-1.0-r1/BUILD_TIME; done
+echo 1700000000 > pvdb/var/db/pkg/sys-libs/zlib-1.3/BUILD_TIME
+echo 1700000500 > cvdb/var/db/pkg/sys-libs/zlib-1.3/BUILD_TIME
+PARENT=(--vdb cvdb --name fx-child --from-builder sys-libs/glibc --parent-vdb pvdb --parent-name fx-base)
+"$S" spdx --image child.tar "${PARENT[@]}" --out child.json
+golden sbom-parent-annotations jq -r '.packages[] | select(.annotations) | .name + ": " + ([.annotations[].comment | select(startswith("scratchmerge:"))] | join(" "))' child.json
+golden sbom-parent-verify "$S" verify --image child.tar child.json
+golden sbom-parent-report "$S" report --image child.tar "${PARENT[@]}"
+golden sbom-parent-report-layers bash -c "'$S' report --image child.tar ${PARENT[*]} --json '$w/r.json' > /dev/null && jq -c '.layers[]' '$w/r.json'"
+# the parent's own root on the parent: no layer of its own
+"$BIN/mkimage" --config image.yaml --rootfs proot --tag fx-same:1 --name fx-same --source-date-epoch 1700000000 \
+	--parent parent.tar --out same.tar > /dev/null
+golden sbom-parent-no-layer bash -c "'$S' report --image same.tar --vdb pvdb --name fx-same --parent-vdb pvdb --parent-name fx-base | sed -n '/^layers/,/^\$/p'"
+golden sbom-parent-vdb-without-name "$S" spdx --image child.tar --vdb cvdb --name fx-child --parent-vdb pvdb
 golden_summary

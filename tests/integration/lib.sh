@@ -53,6 +53,28 @@ summary() {
 	[ "$t_fail" -eq 0 ]
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# registry_start: Debian's docker-registry on a free loopback port, config,
+# storage (filesystem, $T_TMP/registry/data) and log under $T_TMP/registry;
+# sets REG (127.0.0.1:PORT) and REG_PID. The caller waits for it to answer
+# and kills it.
+registry_start() {
+	REG=127.0.0.1:$(free_port)
+	mkdir -p "$T_TMP/registry"
+	cat > "$T_TMP/registry/config.yml" <<- EOF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $T_TMP/registry/data
+		http:
+		  addr: $REG
+	EOF
+	docker-registry serve "$T_TMP/registry/config.yml" > "$T_TMP/registry/log" 2>&1 &
+	REG_PID=$!
+}
+
 T_TMP=$(mktemp -d /tmp/sm-it-XXXXXX)
 # tmp_cleanup: remove T_TMP, after unmounting what a test's dockerd left
 # mounted below it (a data root bind-mounted on itself, seen in a chroot)
@@ -106,50 +128,5 @@ containers() {
 		--filter label=org.scratchmerge.role=work
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# tls_engine DIR [DRIVER]: a dockerd of the test's own, listening on
-# tcp://127.0.0.1:TLS_PORT with --tlsverify and on the unix socket
-# DIR/sock (for the test's own looks); certificates made here with openssl:
-# DIR/client (ca.pem, cert.pem, key.pem: what DOCKER_CERT_PATH wants) and
-# DIR/wrong (the client's certificate with another CA). Sets TLS_PORT,
-# TLS_PID, TLS_ENV (the environment a client needs). Needs root, dockerd,
-# openssl and python3; the caller stops it (kill "$TLS_PID").
-tls_engine() {
-	local T=$1 driver=${2:-vfs}
-	mkdir -p "$T/ca" "$T/client" "$T/wrong"
-	ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" -keyout "$2/ca-key.pem" -out "$2/ca.pem" 2> /dev/null; }
-	signed() {	# signed NAME CN EXT: NAME-key.pem, NAME.pem signed by the CA
-		openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$T/$1-key.pem" -out "$T/$1.csr" 2> /dev/null &&
-			openssl x509 -req -in "$T/$1.csr" -CA "$T/ca/ca.pem" -CAkey "$T/ca/ca-key.pem" -CAcreateserial \
-				-days 2 -extfile <(printf '%s\n' "$3") -out "$T/$1.pem" 2> /dev/null
-	}
-	ca scratchmerge-test-ca "$T/ca" && ca another-ca "$T/wrong" &&
-		signed server 127.0.0.1 "subjectAltName=IP:127.0.0.1
-extendedKeyUsage=serverAuth" && signed client client "extendedKeyUsage=clientAuth" || return 1
-	cp "$T/ca/ca.pem" "$T/client/ca.pem"
-	cp "$T/client.pem" "$T/client/cert.pem" && cp "$T/client.pem" "$T/wrong/cert.pem"
-	cp "$T/client-key.pem" "$T/client/key.pem" && cp "$T/client-key.pem" "$T/wrong/key.pem"
-	TLS_PORT=$(free_port)
-	dockerd --storage-driver="$driver" --iptables=false --bridge=none --data-root "$T/data" --exec-root "$T/exec" \
-		--pidfile "$T/pid" -H "unix://$T/sock" -H "tcp://127.0.0.1:$TLS_PORT" --tlsverify \
-		--tlscacert "$T/ca/ca.pem" --tlscert "$T/server.pem" --tlskey "$T/server-key.pem" > "$T/log" 2>&1 &
-	TLS_PID=$!
-	TLS_ENV=(DOCKER_HOST="tcp://127.0.0.1:$TLS_PORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$T/client")
-	for _ in $(seq 100); do docker -H "unix://$T/sock" info > /dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
-}
-
-# registry DIR: Debian's docker-registry (the Distribution registry) on
-# 127.0.0.1, its storage under DIR; sets REG (host:port) and REG_PID (the
-# caller stops it). Engines take plain HTTP from a registry on loopback.
-registry() {
-	REG=127.0.0.1:$(free_port)
-	mkdir -p "$1"
-	printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
-		"$1/data" "$REG" > "$1/config.yml"
-	docker-registry serve "$1/config.yml" > "$1/log" 2>&1 &
-	REG_PID=$!
-	for _ in $(seq 50); do curl -sf "http://$REG/v2/" > /dev/null && return 0; sleep 0.2; done
-	return 1
-}
+# servers on loopback: free_port, tls_engine, registry
+. "$TOP/tests/integration/servers"

@@ -16,21 +16,7 @@ for t in dockerd docker-registry skopeo npm jq curl python3; do
 done
 
 # --- a registry of our own: Debian's docker-registry, config and storage here ---
-REG_PORT=$(free_port)
-REG=127.0.0.1:$REG_PORT
-mkdir -p "$T_TMP/registry"
-cat > "$T_TMP/registry/config.yml" << EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $T_TMP/registry/data
-http:
-  addr: $REG
-EOF
-docker-registry serve "$T_TMP/registry/config.yml" > "$T_TMP/registry/log" 2>&1 &
-REG_PID=$!
+registry_start
 
 # --- a dockerd of our own, that may pull from the registry over plain HTTP ---
 D=$T_TMP/dockerd

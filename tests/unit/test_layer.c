@@ -8,7 +8,10 @@
 #include <sys/sysmacros.h>
 
 #include "testutil.h"
+#include "../../helpers/lib/imgtar.h"
 #include "../../helpers/lib/layer.h"
+#include "../../helpers/lib/oci.h"
+#include "../../helpers/lib/zsink.h"
 
 static struct err lerr;	/* the last layer_* failure */
 
@@ -571,6 +574,204 @@ test_sparse_refused(void **state)
 	}
 }
 
+/* --- layer_diff: the layer of a child image --- */
+
+/* the image archive OUT of the root ROOT, one layer, as mkimage writes it */
+static void
+parent_archive(const char *root, const char *out)
+{
+	char name[] = "/tmp/sm-layer-parent-XXXXXX";
+	int lfd = mkstemp(name), fd;
+	struct layer l;
+	struct zsink *z;
+	struct zsink_result res;
+	struct oci_layer ol = { .media_type = "application/vnd.oci.image.layer.v1.tar+gzip" };
+	struct oci_image img = { 0 };
+	const char *tags[] = { "parent:1" };
+	json_t *history = json_pack("[{s:s}]", "created_by", "scratchmerge mkimage parent");
+
+	unlink(name);
+	layer_init(&l);
+	assert_int_equal(layer_add_dir(&l, root, 0, &lerr), 0);
+	assert_int_equal(layer_sort(&l, &lerr), 0);
+	assert_non_null(z = zsink_open(lfd, ZSINK_GZIP, -1, 1));
+	assert_int_equal(layer_write(&l, 1700000000, (int (*)(void *, const void *, size_t))zsink_write, z, &lerr), 0);
+	assert_int_equal(zsink_close(z, &res), 0);
+	layer_free(&l);
+	ol.fd = lfd;
+	ol.size = res.csize;
+	for (int i = 0; i < 32; i++) {
+		sprintf(ol.digest + 2 * i, "%02x", res.csha[i]);
+		sprintf(ol.diff_id + 2 * i, "%02x", res.usha[i]);
+	}
+	img.layers = &ol;
+	img.nlayers = 1;
+	img.history = history;
+	img.runtime = json_object();
+	img.annotations = json_object();
+	img.arch = "amd64";
+	img.created = 1700000000;
+	img.tags = tags;
+	img.ntags = 1;
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(oci_write(&img, fd, &lerr), 0);
+	close(fd);
+	close(lfd);
+	json_decref(history);
+	json_decref(img.runtime);
+	json_decref(img.annotations);
+}
+
+/* the layer of CHILD (a root) over the image archive PARENT, listed one
+ * entry a line: "path", "path -> symlink", "path => hardlink", and with
+ * ATTRS the mode and owner; N gets layer_diff's count */
+static char *
+diff_listing(const char *parent, const char *child, int attrs, int *n)
+{
+	struct imgtar t;
+	struct layer l;
+	struct buf b = { 0 };
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char *out = calloc(1, 1 << 16);
+
+	assert_int_equal(imgtar_read(&t, parent, &lerr), 0);
+	layer_init(&l);
+	assert_int_equal(layer_add_dir(&l, child, 0, &lerr), 0);
+	assert_int_equal(layer_sort(&l, &lerr), 0);
+	*n = layer_diff(&l, &t, &lerr);
+	assert_true(*n >= 0);
+	assert_int_equal(layer_write(&l, 1700000000, collect, &b, &lerr), 0);
+	layer_free(&l);
+	imgtar_free(&t);
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_memory(a, b.p, b.n), ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		char *o = out + strlen(out);
+
+		o += sprintf(o, "%s", archive_entry_pathname(e));
+		if (archive_entry_symlink(e))
+			o += sprintf(o, " -> %s", archive_entry_symlink(e));
+		if (archive_entry_hardlink(e))
+			o += sprintf(o, " => %s", archive_entry_hardlink(e));
+		if (attrs)
+			o += sprintf(o, " %o %d:%d", (unsigned)archive_entry_mode(e), (int)archive_entry_uid(e),
+				     (int)archive_entry_gid(e));
+		strcat(o, "\n");
+	}
+	archive_read_free(a);
+	free(b.p);
+	return out;
+}
+
+/* the parent's root, the child's, the parent's archive, below F's tmp */
+struct droots {
+	char parent[4096], child[4096], arch[4096];
+};
+
+static void
+droots(const struct fx *f, struct droots *d)
+{
+	snprintf(d->parent, sizeof(d->parent), "%s/p", f->tmp);
+	snprintf(d->child, sizeof(d->child), "%s/c", f->tmp);
+	snprintf(d->arch, sizeof(d->arch), "%s/parent.tar", f->tmp);
+}
+
+static void
+test_diff(void **state)
+{
+	struct droots d;
+	char *parent = d.parent, *child = d.child, *arch = d.arch, *got;
+	int n;
+
+	droots(*state, &d);
+	assert_int_equal(tu_sh("set -e; mkdir -p '%s' && cd '%s' && mkdir -p etc dirgone/sub d2f hl hl2 hl3 hl4 var/lib/own && "
+			       "printf same > etc/keep && printf old > etc/mod && printf x > etc/gone && printf m > etc/mtime && "
+			       "printf p > etc/perm && printf a > dirgone/sub/a && printf x > d2f/x && printf file > f2d && "
+			       "ln -s etc/keep link && ln -s etc/keep samelink && printf H > hl/a && ln hl/a hl/b && "
+			       "printf G > hl2/a && printf K > hl3/a && ln hl3/a hl3/b && printf L > hl4/a && ln hl4/a hl4/b && "
+			       "ln hl4/a hl4/c && printf o > var/lib/own/old && chown -R 33:33 var/lib/own && chmod 0750 var/lib/own && "
+			       "find . -exec touch -h -d @1600000000 {} +",
+			       parent, parent), 0);
+	parent_archive(parent, arch);
+	/* the child: the parent's files (mtimes kept or not), changed */
+	assert_int_equal(tu_sh("set -e; cp -a '%s' '%s' && cd '%s' && printf new > etc/mod && rm etc/gone && "
+			       "touch -d @1650000000 etc/mtime && chmod 0600 etc/perm && rm -r dirgone d2f && printf now > d2f && "
+			       "rm f2d && mkdir f2d && printf y > f2d/y && ln -sfn etc/mod link && ln hl2/a hl2/b && "
+			       "rm hl3/b && cp hl3/a hl3/b && rm hl4/a && printf n > var/lib/own/new",
+			       parent, child, child), 0);
+	got = diff_listing(arch, child, 0, &n);
+	assert_string_equal(got,
+		".wh.dirgone\n"		/* a directory gone: one whiteout, none below it */
+		"d2f\n"			/* a file over a directory: nothing of it below */
+		"etc/\n"
+		"etc/.wh.gone\n"
+		"etc/mod\n"			/* content */
+		"etc/perm\n"			/* mode; etc/mtime, only its mtime changed, is not here */
+		"f2d/\n"			/* a directory over a file */
+		"f2d/y\n"
+		"hl2/\n"
+		"hl2/a\n"			/* a hardlink group grew: all of it, in this layer */
+		"hl2/b => hl2/a\n"
+		"hl3/\n"
+		"hl3/a\n"			/* a group split: two files */
+		"hl3/b\n"
+		"hl4/\n"
+		"hl4/.wh.a\n"			/* the group's first path went; b and c stay one inode below */
+		"link -> etc/mod\n"		/* a symlink retargeted; samelink is not here */
+		"var/\n"
+		"var/lib/\n"
+		"var/lib/own/\n"
+		"var/lib/own/new\n");
+	assert_int_equal(n, 21);
+	free(got);
+	/* the directories above a change come with their own mode and owner */
+	got = diff_listing(arch, child, 1, &n);
+	assert_non_null(strstr(got, "var/lib/own/ 40750 33:33\n"));
+	free(got);
+}
+
+static void
+test_diff_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct droots d;
+	char *parent = d.parent, *child = d.child, *arch = d.arch, *got;
+	int n;
+
+	droots(f, &d);
+	assert_int_equal(tu_sh("set -e; cp -a '%s' '%s' && cp -a '%s' '%s'", f->root, parent, f->root, child), 0);
+	parent_archive(parent, arch);
+	got = diff_listing(arch, child, 0, &n);
+	assert_int_equal(n, 0);	/* the same root: an empty difference */
+	assert_string_equal(got, "");
+	free(got);
+	/* a file that was there, gone from the root's top directory */
+	assert_int_equal(tu_sh("rm '%s/etc/conf'", child), 0);
+	got = diff_listing(arch, child, 0, &n);
+	assert_string_equal(got, "etc/\netc/.wh.conf\n");
+	free(got);
+}
+
+static void
+test_whiteout_names_refused(void **state)
+{
+	struct fx *f = *state;
+	struct layer l;
+
+	assert_int_equal(tu_sh("mkdir -p '%s/wh/a' && touch '%s/wh/a/.wh.x'", f->tmp, f->tmp), 0);
+	layer_init(&l);
+	{
+		char d[4096];
+
+		snprintf(d, sizeof(d), "%s/wh", f->tmp);
+		assert_int_equal(layer_add_dir(&l, d, 0, &lerr), 0);
+	}
+	assert_int_equal(layer_sort(&l, &lerr), -1);
+	assert_non_null(strstr(lerr.msg, "'a/.wh.x': a name that starts with \".wh.\" is a whiteout"));
+	layer_free(&l);
+}
+
 int
 main(void)
 {
@@ -584,6 +785,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tar_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whiteout_names_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("layer", tests, NULL, NULL);
 }
