@@ -24,8 +24,9 @@
 # the Gentoo ones': a model of the proportions, not the figures of the
 # shipped recipes.
 #
-# MKIMAGE (default $O/bin/mkimage) must know --parent: without it (the
-# layered mkimage not merged) nothing is measured and the report says so.
+# MKIMAGE (default $O/bin/mkimage) must know --parent: without it (a
+# mkimage older than the layered one) nothing is measured and the report
+# says so.
 . "$(dirname "$0")/lib.sh"
 need docker make skopeo docker-registry curl python3 tar gzip
 MKIMAGE=${MKIMAGE:-$BIN/mkimage}
@@ -35,7 +36,7 @@ NMAX=$(printf '%s\n' $NS | sort -n | tail -1)
 report "## Parent images: what a registry receives and stores (bench/parents.sh)"
 report
 if ! "$MKIMAGE" --help 2>&1 | grep -q -- '--parent'; then
-	report "Not measured: $MKIMAGE has no --parent (the layered mkimage is not merged yet); MKIMAGE=PATH names one that has."
+	report "Not measured: $MKIMAGE has no --parent (older than the layered mkimage); MKIMAGE=PATH names one that has."
 	report
 	echo "bench parents: $MKIMAGE has no --parent: nothing measured" >&2
 	exit 0
