@@ -33,12 +33,13 @@ golden uselint-broken-entry   $U --repo broken --package-use nginx-fixed/package
 # they name (tests/fixtures/gentoo-repo, copied verbatim from
 # gentoo-mirror/gentoo): every USE flag of their package.use and USE, and
 # every atom of PACKAGES, PROVIDED (as =CAT/PN-VERSION) and
-# RUNTIME_LIBS_FROM_BUILDER must match an ebuild of the tree.
+# RUNTIME_LIBS_FROM_BUILDER must match an ebuild of the tree (images/base:
+# its atoms and its package.use, as for the others).
 mkvar() {	# mkvar VAR: an image variable as make sees it
 	env -u MAKEFLAGS -u MAKELEVEL make -s -C "$TOP" --no-print-directory IMAGE_DIRS=images \
 		--eval 'print-%: ; @echo $($*)' "print-$1"
 }
-for img in php nginx; do
+for img in base php nginx; do
 	V=$(echo "$img" | tr a-z A-Z)
 	mkdir -p "recipe-$img"
 	{
@@ -55,7 +56,7 @@ done
 # check them (the framework's command line): every atom matches the
 # tree, and a version of each package is visible by KEYWORDS on amd64 and
 # arm64 with the image's package.accept_keywords.
-for img in php nginx; do
+for img in base php nginx; do
 	V=$(echo "$img" | tr a-z A-Z)
 	akw=()
 	[ ! -e "$TOP/images/$img/portage/package.accept_keywords" ] ||
@@ -66,6 +67,19 @@ for img in php nginx; do
 			--provided "$(mkvar "${V}_PROVIDED")" --provided-origin "images/$img/Makefile: ${V}_PROVIDED" \
 			--unmerge "$(mkvar "${V}_UNMERGE")" --unmerge-origin "images/$img/Makefile: ${V}_UNMERGE" \
 			--arch "$arch" "${akw[@]}" --as "$TOP/images/$img/portage=images/$img/portage"
+	done
+done
+# A child configures its own builder (its portage/), so it carries each
+# package.use file of its PARENT byte for byte: its builder then builds the
+# parent's packages with the parent's USE (images/FACTS.md, F37).
+for img in php nginx; do
+	V=$(echo "$img" | tr a-z A-Z)
+	p=$(mkvar "${V}_PARENT")
+	golden "uselint-recipe-parent-$img" echo "$p"
+	for f in "$TOP/images/$p/portage/package.use"/*; do
+		n=${f##*/}
+		golden "uselint-recipe-parent-use-$img-$n" diff -u --label "images/$p/portage/package.use/$n" \
+			--label "images/$img/portage/package.use/$n" "$f" "$TOP/images/$img/portage/package.use/$n"
 	done
 done
 # without its package.accept_keywords, php has no visible version: what to add
