@@ -31,19 +31,16 @@ if [ "$(id -u)" -ne 0 ]; then
 	summary
 	exit
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 framework_setup
-# engine A's caches: this test's own, so that A starts from an empty one
-CV=sm-binhost-test-$$
-CACHES="CACHE_VOLUMES=$CV-distfiles:/var/cache/distfiles $CV-binpkgs:/var/cache/binpkgs"
+# engine A's caches are this test's own (framework_setup): A starts from
+# an empty one
 BH=$T_TMP/binhost
 LT=$T_TMP/lighttpd
 LT_PID=
 cleanup() {
 	[ -z "$LT_PID" ] || { kill "$LT_PID" 2> /dev/null; wait "$LT_PID" 2> /dev/null; }
 	sm "$HELLO/clean"
-	docker volume rm "$CV-distfiles" "$CV-binpkgs" > /dev/null 2>&1
 	tmp_cleanup
 }
 trap cleanup EXIT
@@ -61,14 +58,14 @@ entries() {
 }
 
 # --- engine A: compile, and the cache becomes a binhost ---
-sm "$HELLO" "$CACHES"
+sm "$HELLO"
 expect "engine A builds fx-hello, every stage" "$ALL" "$(ran fx-hello)"
 cp "$OUT/fx-hello/emerge-root.log" "$T_TMP/a-emerge.log"
 expect "... compiling both packages (its binary package cache started empty)" "built=2 binary=0 fetched=0" \
 	"$(counts "$T_TMP/a-emerge.log")"
 A_DIGEST=$(cat "$OUT/fx-hello/digest")
 
-sm binhost BINHOST_IMAGE=fx-hello BINHOST_DIR="$BH" "$CACHES"
+sm binhost BINHOST_IMAGE=fx-hello BINHOST_DIR="$BH"
 expect "make binhost runs the binhost action in BINHOST_IMAGE's builder" "binhost" "$(ran fx-hello)"
 check "... which has Portage (its emaint) write the index" grep -q '^Emaint: fix binhost' "$OUT/fx-hello/binhost.log"
 check "... and says where the directory is" grep -q "^>>> binhost: $BH: Packages (2 packages) and 2 package files" "$T_TMP/last"
@@ -157,7 +154,7 @@ check "hello's gpkg holds its program" bash -c \
 	"tar -xOf '$BH/app-misc/hello/hello-1.0-r1-1.gpkg.tar' hello-1.0-r1/image.tar.gz | tar -tzf - | grep -qx image/usr/bin/hello"
 
 # --- BINHOST is no input: setting it reruns nothing ---
-sm "$HELLO" "$CACHES" BINHOST=http://127.0.0.1:9
+sm "$HELLO" BINHOST=http://127.0.0.1:9
 expect "BINHOST set on a built image reruns no stage" "" "$(ran fx-hello)"
 check "... it reaches the stages through the context file" grep -qx "SM_BINHOST='http://127.0.0.1:9'" "$OUT/fx-hello/.context"
 sm -n "$HELLO" BINHOST=http://127.0.0.1:9
@@ -165,7 +162,7 @@ check "... and make warns when the emerging stages cannot reach it (NETWORK none
 	grep -q "fx-hello: BINHOST is set but its emerging stages run with NETWORK=none" "$T_TMP/last"
 
 # --- the local cache: --usepkg on engine A itself ---
-sm "$HELLO/emerge-root-redo" "$CACHES"
+sm "$HELLO/emerge-root-redo"
 expect "emerge-root again on A takes both packages from A's cache (--usepkg), compiles none" \
 	"built=0 binary=2 fetched=0" "$(counts "$OUT/fx-hello/emerge-root.log")"
 expect "... and gives the same image digest" "$A_DIGEST" "$(cat "$OUT/fx-hello/digest")"

@@ -54,8 +54,10 @@ expect "a PRUNE change reruns prune and scratch only" "prune scratch" "$(ran fx-
 check "... and says why" grep -qx ">>> fx-hello prune (PRUNE changed)" "$T_TMP/last"
 layer_list > "$T_TMP/files"
 check "the newly pruned path is gone" bash -c "! grep -q '^usr/share/hello/' '$T_TMP/files'"
-sm "$HELLO"
+sm "$HELLO" V=1
 expect "PRUNE back: prune and scratch again" "prune scratch" "$(ran fx-hello)"
+check "... V=1 shows the old and the new value" \
+	grep -qE "^    PRUNE: '/usr/share/doc .* /usr/share/hello' -> '/usr/share/doc [^']*'\$" "$T_TMP/last"
 
 sm "$HELLO" "FX_HELLO_USE=-greeting static"
 expect "a USE change reruns from portage on" "$FROM_PORTAGE" "$(ran fx-hello)"

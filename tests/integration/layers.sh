@@ -192,7 +192,7 @@ for t in docker-registry skopeo python3 curl; do
 		exit
 	fi
 done
-registry_start
+registry "$T_TMP/registry"
 BINFMT_ST=
 cleanup() {
 	[ -z "$BINFMT_ST" ] || "$BF" down "$BINFMT_ST"

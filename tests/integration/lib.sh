@@ -53,34 +53,17 @@ summary() {
 	[ "$t_fail" -eq 0 ]
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# registry_start: Debian's docker-registry on a free loopback port, config,
-# storage (filesystem, $T_TMP/registry/data) and log under $T_TMP/registry;
-# sets REG (127.0.0.1:PORT) and REG_PID. The caller waits for it to answer
-# and kills it.
-registry_start() {
-	REG=127.0.0.1:$(free_port)
-	mkdir -p "$T_TMP/registry"
-	cat > "$T_TMP/registry/config.yml" <<- EOF
-		version: 0.1
-		log:
-		  level: warn
-		storage:
-		  filesystem:
-		    rootdirectory: $T_TMP/registry/data
-		http:
-		  addr: $REG
-	EOF
-	docker-registry serve "$T_TMP/registry/config.yml" > "$T_TMP/registry/log" 2>&1 &
-	REG_PID=$!
-}
-
 T_TMP=$(mktemp -d /tmp/sm-it-XXXXXX)
 # tmp_cleanup: remove T_TMP, after unmounting what a test's dockerd left
 # mounted below it (a data root bind-mounted on itself, seen in a chroot)
 tmp_cleanup() {
 	awk -v a="$T_TMP/" 'index($5, a) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null; done
+	if [ -n "${CV:-}" ]; then
+		for e in docker podman; do
+			have $e && $e volume rm -f "$CV-distfiles" "$CV-binpkgs" > /dev/null 2>&1
+		done
+	fi
 	rm -rf "$T_TMP"
 }
 trap tmp_cleanup EXIT
@@ -94,8 +77,13 @@ framework_setup() {
 	OUT=$T_TMP/out
 	cp -a "$TOP/tests/images" "$IMG"
 	mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
+	# caches of its own: the fixture's binary packages stay out of the
+	# user's scratchmerge-binpkgs (and an older fixture's out of the test)
+	CV=scratchmerge-test-${T_TMP##*-}
+	CACHES="CACHE_VOLUMES=$CV-distfiles:/var/cache/distfiles $CV-binpkgs:/var/cache/binpkgs"
 	# a make of its own: not the -s, -j or jobserver of a `make check` around us
-	MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT" NETWORK=none)
+	MK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$TOP" --no-print-directory IMAGE_DIRS="$IMG" O="$OUT"
+		NETWORK=none "$CACHES")
 	HELLO=$IMG/fx-hello
 	# every stage and check of a cold build, in make's order (mk/stages.mk)
 	ALL="config portage lint world-rebuild parent emerge-root glibc unmerge prune scratch"
