@@ -24,7 +24,10 @@ sm "$SECOND/clean"
 check "pretend runs without building ROOT" sm "$SECOND/pretend" \
 	FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_UNMERGE="app-misc/extra app-misc/hello"
 expect "it ran the stages up to world-rebuild only, then pretend" "config portage lint world-rebuild pretend" "$(ran fx-second)"
-check "emerge's own list, for ROOT" grep -q '^\[ebuild  N     \] app-misc/withdep-1.0::gentoo to /destination/ USE=""' "$T_TMP/last"
+check "emerge's own list, for ROOT (USE: on, then off)" \
+	grep -q '^\[ebuild  N     \] app-misc/extra-2.0::gentoo to /destination/ USE="-doc" 0 KiB' "$T_TMP/last"
+check "... a package without IUSE shows no USE" \
+	grep -q '^\[ebuild  N     \] app-misc/withdep-1.0::gentoo to /destination/ 0 KiB' "$T_TMP/last"
 check "ROOT's packages, the dependency first" bash -c \
 	"sed -n '/^into ROOT/,/^into the builder/p' '$T_TMP/last' | grep -A2 '^into ROOT' | tr -d ' ' | paste -sd' ' | grep -q 'app-misc/extra-2.0 app-misc/withdep-1.0'"
 check "an UNMERGE atom that will not be installed is named" \
@@ -34,7 +37,7 @@ check "pretend leaves no snapshot and no container" bash -c \
 	"! docker image inspect $(snap fx-second):pretend >/dev/null 2>&1 && [ -z \"\$(docker ps -aq --filter label=org.scratchmerge.owner=$(cat "$OUT/.sm-id")/fx-second --filter label=org.scratchmerge.role=work)\" ]"
 sm "$SECOND/pretend" "FX_SECOND_USE=-ipv6 static"
 check "pretend with USE: the flags in IUSE, after the IUSE defaults" \
-	grep -q 'app-misc/hello-1.0-r1::gentoo to /destination/ USE="greeting static"' "$T_TMP/last"
+	grep -q 'app-misc/hello-1.0-r1::gentoo to /destination/ USE="greeting static -ipv6"' "$T_TMP/last"
 
 # --- the USE lint: an unknown flag fails the portage stage in seconds ---
 sm "$SECOND" FX_SECOND_USE="-ipv6 greting"
