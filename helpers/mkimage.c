@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "lib/imgtar.h"
 #include "lib/layer.h"
 #include "lib/oci.h"
+#include "lib/outfile.h"
 #include "lib/zsink.h"
 #include "tool.h"
 
@@ -45,17 +45,6 @@ struct opts {
 	enum zsink_kind kind;
 	long long sde;		/* -1: not given */
 };
-
-static char tmp_out[4096];	/* removed if we are interrupted */
-
-static void
-on_signal(int sig)
-{
-	if (tmp_out[0])
-		unlink(tmp_out);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 static int
 sink(void *arg, const void *buf, size_t len)
@@ -241,32 +230,25 @@ add_overlays_and_sort(const struct opts *o, struct layer *l)
 		tool_die_err(&e, NULL);
 }
 
-/* OUT.tmp-XXXXXX, removed on failure or a signal */
+/* OUT's temporary file (helpers/lib/outfile.h: a tool_die removes it) */
 static int
-open_tmp_out(const char *out)
+open_out(const char *out)
 {
-	int fd;
+	struct err e;
+	int fd = outfile_open(out, &e);
 
-	snprintf(tmp_out, sizeof(tmp_out), "%s.tmp-XXXXXX", out);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	signal(SIGPIPE, on_signal);
-	if ((fd = mkstemp(tmp_out)) < 0) {
-		tmp_out[0] = '\0';
-		tool_die("%s:", out);
-	}
+	if (fd < 0)
+		tool_die_err(&e, NULL);
 	return fd;
 }
 
-static void __attribute__((noreturn))
-die_removing_tmp(const char *out)
+static void
+commit_out(int fd)
 {
-	int saved = errno;
+	struct err e;
 
-	unlink(tmp_out);
-	errno = saved;
-	tool_die("%s:", out);
+	if (outfile_commit(fd, &e))
+		tool_die_err(&e, NULL);
 }
 
 /* the layer, compressed into LAYERFD; frees L */
@@ -277,14 +259,13 @@ write_layer(const struct opts *o, struct layer *l, long long sde, int layerfd, s
 	struct err e;
 
 	if (!z)
-		die_removing_tmp(o->out);
+		tool_die("%s:", o->out);
 	if (layer_write(l, sde, sink, z, &e)) {
 		zsink_abort(z);
-		unlink(tmp_out);
 		tool_die_err(&e, NULL);
 	}
 	if (zsink_close(z, res))
-		die_removing_tmp(o->out);
+		tool_die("%s:", o->out);
 	layer_free(l);
 }
 
@@ -410,13 +391,9 @@ write_archive(const struct opts *o, const struct imgconf *conf, long long sde, c
 	img->created = sde;
 	img->tags = o->tags;
 	img->ntags = o->ntags;
-	if (oci_write(img, outfd, &e)) {
-		unlink(tmp_out);
+	if (oci_write(img, outfd, &e))
 		tool_die_err(&e, "%s", o->out);
-	}
-	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, o->out))
-		die_removing_tmp(o->out);
-	tmp_out[0] = '\0';
+	commit_out(outfd);
 }
 
 /* --index: the archives as one, into OUT */
@@ -433,14 +410,10 @@ write_index(const struct opts *o, char **in, int nin)
 	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
 	if ((io.spoolfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
 		tool_die("%s: cannot create a temporary file:", outdir);
-	outfd = open_tmp_out(o->index);
-	if (oci_index(&io, outfd, &e)) {
-		unlink(tmp_out);
+	outfd = open_out(o->index);
+	if (oci_index(&io, outfd, &e))
 		tool_die_err(&e, "%s", o->index);
-	}
-	if (fchmod(outfd, 0644) || close(outfd) || rename(tmp_out, o->index))
-		die_removing_tmp(o->index);
-	tmp_out[0] = '\0';
+	commit_out(outfd);
 	close(io.spoolfd);
 	if (o->print)
 		printf("sha256:%s\n", io.index_digest);
@@ -498,7 +471,7 @@ main(int argc, char **argv)
 	 * renamed into place only when complete */
 	if ((layerfd = open(outdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
 		tool_die("%s: cannot create a temporary file:", outdir);
-	outfd = open_tmp_out(o.out);
+	outfd = open_out(o.out);
 	if (own_layer)
 		write_layer(&o, &layer, sde, layerfd, &res);
 	else

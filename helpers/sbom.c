@@ -12,6 +12,7 @@
 
 #include "lib/layer.h"
 #include "lib/oci.h"
+#include "lib/outfile.h"
 #include "lib/sbom.h"
 #include "tool.h"
 
@@ -273,7 +274,7 @@ main(int argc, char **argv)
 		return tool_finish(bad ? 1 : 0);
 	}
 	if (!strcmp(cmd, "attach")) {
-		char tmp[4096], digest[65], *buf;
+		char digest[65], *buf;
 		FILE *f;
 		long n;
 		int fd;
@@ -284,17 +285,13 @@ main(int argc, char **argv)
 		    fseek(f, 0, SEEK_SET) || !(buf = malloc(n + 1)) || fread(buf, 1, n, f) != (size_t)n)
 			tool_die("%s:", argv[optind]);
 		fclose(f);
-		snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", image);
-		if ((fd = mkstemp(tmp)) < 0)
-			tool_die("%s:", tmp);
-		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, &e)) {
-			unlink(tmp);
+		/* (an interrupted or failed attach leaves IMAGE as it was) */
+		if ((fd = outfile_open(image, &e)) < 0)
 			tool_die_err(&e, NULL);
-		}
-		if (fchmod(fd, 0644) || close(fd) || rename(tmp, image)) {
-			unlink(tmp);
-			tool_die("%s:", image);
-		}
+		if (oci_attach(image, fd, buf, n, "application/spdx+json", "sbom.spdx.json", "sbom", digest, &e))
+			tool_die_err(&e, NULL);
+		if (outfile_commit(fd, &e))
+			tool_die_err(&e, NULL);
 		free(buf);
 		printf("sha256:%s\n", digest);
 		return tool_finish(0);
