@@ -61,6 +61,10 @@ endef
 ##                        dated tags or digests
 ##   PLATFORM             builder platform and image architecture (default
 ##                        linux/amd64; linux/arm64 needs an arm64 builder or qemu)
+##   PLATFORMS            several platforms (linux/amd64 linux/arm64): an image
+##                        each, and an index of them
+##   PARENT               the image this one is built on: its layers first, then
+##                        one of this image's own; its portage/ under this one's
 ##   COMPRESS             layer compression: gzip (default), zstd, none
 ## An image's own variables (PHP_SLOT) are allowed, but one within two letters
 ##   of a known name is taken for a typo and stops make.
@@ -296,10 +300,16 @@ $(foreach i,$(WANTED_IMAGES),$(if $(call iv,$(i),PARENT),$(if $(filter $(call iv
 	are $(ALL_IMAGES)))$(if $(filter $(i),$(call with-parents,$(call iv,$(i),PARENT),)),$(error $(IMG_DIR_$(i))/Makefile: \
 	$(IMG_VAR_$(i))_PARENT: $(i) would be built on itself ($(call with-parents,$(call iv,$(i),PARENT),))))))
 
+# the images an image or instance is built on, the furthest first
+ancestors = $(if $(call iv,$(1),PARENT),$(call ancestors,$(call iv,$(1),PARENT)) $(call iv,$(1),PARENT))
+
 # The content hashes behind the option files: one mk/image-facts call
 # (cached) for every input and program of the wanted images.
 # an image input: tree:PATH (names, modes, links, contents)
 input-spec = tree:$(IMG_DIR_$(1))/$(2)
+# the same input of the parents (NAME.INHERIT): IMAGE:INPUT, furthest first
+inherited = $(foreach n,$($(2).INHERIT),$(foreach a,$(call ancestors,$(1)),$(a):$(n)))
+inherited-spec = $(call input-spec,$(firstword $(subst :, ,$(1))),$(lastword $(subst :, ,$(1))))
 # a program a stage runs: the files it is made of
 prog-files.script = mk/stages/common.sh mk/stages/$(1).sh
 prog-files.noop = mk/stages/noop
@@ -338,7 +348,8 @@ typo-spec = $(if $(call unknown-vars,$(1)),close:$(IMG_DIR_$(1))/Makefile:$(IMG_
 	$(subst ,, ),$(comma),$(strip $(call unknown-vars,$(1)))))
 ifneq ($(WANTED),)
 FACT_SPECS := $(sort $(foreach i,$(WANTED),$(foreach s,$(ALL_STAGES), \
-	$(foreach n,$($(s).INPUTS),$(call input-spec,$(i),$(n))) $(foreach p,$($(s).RUNS),$(call prog-spec,$(s),$(p)))) \
+	$(foreach n,$($(s).INPUTS),$(call input-spec,$(i),$(n))) $(foreach p,$($(s).RUNS),$(call prog-spec,$(s),$(p))) \
+	$(foreach a,$(call inherited,$(i),$(s)),$(call inherited-spec,$(a)))) \
 	sde:$(IMG_DIR_$(i)) exec:$(IMG_DIR_$(i))/test lines:$(IMG_DIR_$(i))/Makefile:$(IMG_VAR_$(i)) \
 	$(call typo-spec,$(i))))
 FACTS := $(shell $(TOP)/mk/image-facts --cache $(O)/.facts --known $(subst $(subst ,, ),$(comma),$(IMAGE_VARS)) $(FACT_SPECS))
@@ -373,7 +384,8 @@ hashed = SM_$(1)=$(call shq,$(2))	$(HASH) $(3)$(NL)
 HASH := \#
 opts-vars = $(foreach v,$($(2).VARS),$(call opt,$(v),$(call iv,$(1),$(v))))
 opts-facts = $(foreach f,$($(2).FACTS),$(call opt,$(f),$(call fact.$(f),$(1))))
-opts-inputs = $(foreach n,$($(2).INPUTS),$(call hashed,IN_$(call key,$(n)),$(call fact,$(call input-spec,$(1),$(n))),$(n)))
+opts-inputs = $(foreach n,$($(2).INPUTS),$(call hashed,IN_$(call key,$(n)),$(call fact,$(call input-spec,$(1),$(n))),$(n)))$(foreach \
+	a,$(call inherited,$(1),$(2)),$(call hashed,IN_$(call key,$(a)),$(call fact,$(call inherited-spec,$(a))),$(subst :,'s ,$(a))))
 opts-runs = $(foreach p,$($(2).RUNS),$(call hashed,RUN_$(call key,$(p)),$(call fact,$(call prog-spec,$(2),$(p))),$(call \
 	prog-name,$(2),$(p))))
 # (no space between the parts: an empty one adds none; foreach joins with
@@ -391,6 +403,10 @@ context-of = $(call opt,IMG_DIR,$(IMG_DIR_$(1)))$(call opt,IMG_VAR,$(IMG_VAR_$(1
 # BINHOST (mk/binhost.mk): where the emerging stages may also take binary
 # packages from; in the context, not an input: no stage reruns for it
 context-of += $(call opt,BINHOST,$(BINHOST))
+# the parents' files in the image's /etc/portage (portage.INHERIT), each
+# REL=FILE: the lint names them by where they are
+context-of += $(if $(call ancestors,$(1)),$(call opt,INHERITED_PORTAGE,$(shell $(TOP)/mk/inherited-files $(foreach \
+	a,$(call ancestors,$(1)) $(1),$(IMG_DIR_$(a))/portage))))
 # Each file is compared in make itself (no process when nothing changed);
 # a changed one is written as FILE.new and put in place by mk/update-opts.
 CHANGED_FILES :=
@@ -447,9 +463,12 @@ run-stage-args = --name $(1) --stage $(2) --dir $(IMG_DIR_$(1)) --from $(call st
 	$(if $(filter caches,$($(2).MOUNTS)),--caches) \
 	--program mk/stages/common.sh=stages/common.sh \
 	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p),$(1))) \
-	$(foreach c,$($(2).COPY),--copy $(IMG_DIR_$(1))/$(subst :,=,$(c))) \
+	$(foreach c,$($(2).COPY),$(call run-stage-copy,$(1),$(2),$(c))) \
 	$(if $(filter export,$($(2).MODE)),$(foreach e,$(or $($(2).EXPORTS),$(EXPORTS)),--export $(e)=$(call export-file,$(1),$(2),$(e)))) \
 	$(foreach u,$($(2).UPLOADS),$(call run-stage-upload,$(1),$(u)))
+# --copy DIR=DEST: the parents' first when the stage inherits DIR
+run-stage-copy = $(foreach a,$(if $(filter $(firstword $(subst :, ,$(3))),$($(2).INHERIT)),$(call \
+	ancestors,$(1))) $(1),--copy $(IMG_DIR_$(a))/$(subst :,=,$(3)))
 # --upload PATH=FILE: what another image exported (mk/stages.mk, UPLOADS)
 run-stage-upload = $(if $(call iv,$(1),$(call upload-var,$(2))),--upload $(firstword $(subst =, ,$(2)))=$(call \
 	export-file,$(call related-to,$(call iv,$(1),$(call upload-var,$(2))),$(1)),$(EXPORT_STAGE),$(lastword $(subst :, ,$(2)))))

@@ -29,6 +29,10 @@
 #                 copied into the builder), host:TOOL ($(O)/bin/TOOL),
 #                 file:PATH (a script on the host)
 #   NAME.COPY     image-directory paths copied into the container, DIR:DEST
+#   NAME.INHERIT  INPUTS that the PARENT chain gives too, copied (COPY) the
+#                 furthest parent first and the image's own last, so that
+#                 an image's file replaces a parent's of the same name; a
+#                 change in a parent's reruns the stage
 #   NAME.MOUNTS   tree (the Gentoo tree, read-only), caches (distfiles, binpkgs)
 #   NAME.NETWORK  none, or fetch (the NETWORK knob: the stages that download)
 #   NAME.MODE     commit (the snapshot is a committed image), export (ROOT and
@@ -55,6 +59,9 @@ portage.FACTS   := ENGINE STAGE3_ID PORTAGE_ID
 portage.INPUTS  := portage
 portage.RUNS    := script
 portage.COPY    := portage:/etc/portage
+# a child's packages build against its parents' USE and keywords: the
+# packages the parent installed satisfy the child's dependencies as built
+portage.INHERIT := portage
 portage.MOUNTS  := tree
 portage.NETWORK := none
 portage.MODE    := commit

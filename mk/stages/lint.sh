@@ -17,6 +17,9 @@ set --
 if command -v portageq > /dev/null; then
 	set -- "$@" --keywords "$(portageq envvar ACCEPT_KEYWORDS)"
 fi
+# a parent's file (mk/stages.mk, INHERIT) by its own path (before the
+# image's /etc/portage: uselint takes the first --as that matches)
+for m in ${SM_INHERITED_PORTAGE:-}; do set -- "$@" --as "/etc/portage/${m%%=*}=${m#*=}"; done
 uselint --repo /var/db/repos/gentoo "$@" --arch "$SM_ARCH" \
 	--use "$SM_USE" --use-origin "$SM_ORIGIN_USE: ${SM_IMG_VAR}_USE" \
 	--packages "$SM_PACKAGES" --packages-origin "$SM_ORIGIN_PACKAGES: ${SM_IMG_VAR}_PACKAGES" \

@@ -39,17 +39,32 @@ mkvar() {	# mkvar VAR: an image variable as make sees it
 	env -u MAKEFLAGS -u MAKELEVEL make -s -C "$TOP" --no-print-directory IMAGE_DIRS=images \
 		--eval 'print-%: ; @echo $($*)' "print-$1"
 }
+# A child's /etc/portage is its parents' portage/ with its own over it
+# (mk/stages.mk, portage.INHERIT): its lint reads them together, and names
+# a parent's file by its own path (mk/inherited-files).
+ancestors() {	# ancestors IMG: its PARENT chain, the furthest first
+	local p
+	p=$(mkvar "$(echo "$1" | tr a-z A-Z)_PARENT")
+	[ -z "$p" ] || { ancestors "$p"; echo "$p"; }
+}
 for img in base php nginx; do
 	V=$(echo "$img" | tr a-z A-Z)
-	mkdir -p "recipe-$img"
+	mkdir -p "recipe-$img/portage"
+	as=()
+	for a in $(ancestors "$img") "$img"; do
+		[ ! -d "$TOP/images/$a/portage" ] || cp -r "$TOP/images/$a/portage/." "recipe-$img/portage/"
+	done
+	while IFS='=' read -r rel file; do
+		as+=(--as "recipe-$img/portage/$rel=${file#"$TOP"/}")
+	done < <(cd "$TOP" && mk/inherited-files $(for a in $(ancestors "$img") "$img"; do echo "$TOP/images/$a/portage"; done))
 	{
 		for a in $(mkvar "${V}_PACKAGES") $(mkvar "${V}_RUNTIME_LIBS_FROM_BUILDER"); do echo "$a"; done
 		for a in $(mkvar "${V}_PROVIDED"); do echo "=$a"; done
 	} > "recipe-$img/atoms"
 	golden "uselint-recipe-$img" $U --repo "$TOP/tests/fixtures/gentoo-repo" \
-		--package-use "$TOP/images/$img/portage/package.use" --package-use "recipe-$img/atoms" \
+		--package-use "recipe-$img/portage/package.use" --package-use "recipe-$img/atoms" \
 		--use "$(mkvar "${V}_USE")" --use-origin "images/$img/Makefile: ${V}_USE" \
-		--as "$TOP/images/$img/portage=images/$img/portage" --as "recipe-$img/atoms=images/$img/Makefile"
+		"${as[@]}" --as "recipe-$img/portage=images/$img/portage" --as "recipe-$img/atoms=images/$img/Makefile"
 done
 
 # The shipped recipes' atoms as uselint --packages/--provided/--unmerge
@@ -67,19 +82,6 @@ for img in base php nginx; do
 			--provided "$(mkvar "${V}_PROVIDED")" --provided-origin "images/$img/Makefile: ${V}_PROVIDED" \
 			--unmerge "$(mkvar "${V}_UNMERGE")" --unmerge-origin "images/$img/Makefile: ${V}_UNMERGE" \
 			--arch "$arch" "${akw[@]}" --as "$TOP/images/$img/portage=images/$img/portage"
-	done
-done
-# A child configures its own builder (its portage/), so it carries each
-# package.use file of its PARENT byte for byte: its builder then builds the
-# parent's packages with the parent's USE (images/FACTS.md, F37).
-for img in php nginx; do
-	V=$(echo "$img" | tr a-z A-Z)
-	p=$(mkvar "${V}_PARENT")
-	golden "uselint-recipe-parent-$img" echo "$p"
-	for f in "$TOP/images/$p/portage/package.use"/*; do
-		n=${f##*/}
-		golden "uselint-recipe-parent-use-$img-$n" diff -u --label "images/$p/portage/package.use/$n" \
-			--label "images/$img/portage/package.use/$n" "$f" "$TOP/images/$img/portage/package.use/$n"
 	done
 done
 # without its package.accept_keywords, php has no visible version: what to add

@@ -92,6 +92,45 @@ sm "$CHILD"
 sm "$CHILD"
 expect "nothing changed: nothing runs" "" "$(ran fx-base)$(ran fx-child)"
 
+# --- the child builds with its parents' portage/, its own over it ---
+mkdir -p "$BASE/portage/package.use"
+printf '# the parent'"'"'s USE for a package\napp-misc/extra doc\n' > "$BASE/portage/package.use/base"
+sm "$CHILD/pretend" FX_CHILD_PACKAGES=app-misc/extra
+check "a parent's package.use reaches the child's builder" \
+	grep -q 'app-misc/extra-2.0::gentoo to /destination/ USE="doc"' "$T_TMP/last"
+check "... the child's portage stage says why it reran" grep -qx ">>> fx-child portage (fx-base's portage changed)" "$T_TMP/last"
+mkdir -p "$CHILD/portage/package.use"
+printf 'app-misc/extra -doc\n' > "$CHILD/portage/package.use/base"
+sm "$CHILD/pretend" FX_CHILD_PACKAGES=app-misc/extra
+check "the child's file of the same name replaces the parent's" \
+	grep -q 'app-misc/extra-2.0::gentoo to /destination/ USE="-doc"' "$T_TMP/last"
+rm -r "$CHILD/portage"
+printf 'app-misc/extra dco\n' >> "$BASE/portage/package.use/base"
+sm "$CHILD/pretend" FX_CHILD_PACKAGES=app-misc/extra
+check "the child's lint names a parent's file by its own path" \
+	grep -q "$BASE/portage/package.use/base:3: app-misc/extra: USE flag 'dco' is not in IUSE of app-misc/extra" "$T_TMP/last"
+rm -r "$BASE/portage"
+sm "$CHILD"
+expect "both gone: the child from portage on again (the parent was not built with it: nothing)" \
+	" / $FROM_PORTAGE" "$(ran fx-base) / $(ran fx-child)"
+
+# --- Ctrl-C while the child lays its parent in: nothing of it kept ---
+for s in parent emerge-root glibc unmerge prune scratch; do rm -f "$OUT/fx-child/.stamp-$s"; done
+rm -f "$T_TMP/mark"
+SLOW_ON=stage SLOW_MARK=$T_TMP/mark SLOW_CLIENT=$OUT/bin/engine setsid env --default-signal=INT "${MK[@]}" \
+	ENGINE_CLIENT="$TOP/tests/integration/slow-client" "$CHILD" > "$T_TMP/sig" 2>&1 &
+mpid=$!
+for _ in $(seq 100); do [ -e "$T_TMP/mark" ] && [ -n "$(containers fx-child)" ] && break; sleep 0.1; done
+kill -INT -- -"$mpid"
+wait "$mpid"
+rc=$?
+check "SIGINT in the child's parent stage: named" grep -q "fx-child: stage parent interrupted" "$T_TMP/sig"
+check "... make failed, no stamp, snapshot or container of it" bash -c "[ $rc -ne 0 ] &&
+	[ ! -e '$OUT/fx-child/.stamp-parent' ] && [ -z \"\$(docker ps -aq --filter label=org.scratchmerge.owner=$(cat "$OUT/.sm-id")/fx-child)\" ] &&
+	! docker image inspect $(snap fx-child):parent > /dev/null 2>&1"
+sm "$CHILD"
+expect "... then a plain make resumes at parent" "parent emerge-root glibc unmerge prune scratch" "$(ran fx-child)"
+
 # --- reproducible: two clean builds, the same digests ---
 d1=$(cat "$OUT/fx-child/digest")
 sm "$CHILD/clean" && sm "$BASE/clean"
