@@ -1,7 +1,7 @@
 # The README against what make says: every target `make help` lists is in
 # the README's Targets table, and so is every action and check of
 # mk/stages.mk (images/NAME/ACTION); every image variable the stages read
-# is in its Variables table.
+# is in its Variables table and in make help.
 . "$(dirname "$0")/lib.sh"
 cd "$TOP"
 help=$(env -u MAKEFLAGS -u MAKELEVEL make --no-print-directory -s help 2> /dev/null)
@@ -30,6 +30,19 @@ if [ -z "$missing" ] && [ -n "$vars" ]; then
 	g_pass=$((g_pass + 1))
 else
 	echo "FAIL the README's Variables table lacks:${missing:- (no variables from make)}"
+	g_fail=$((g_fail + 1))
+fi
+# make help's list: "  VAR   text" (two may share a line: "VAR1 VAR2   text")
+listed=$(printf '%s\n' "$help" | sed -n 's/^  \([A-Z][A-Z_0-9]*\)\( [A-Z][A-Z_0-9]*\)\{0,1\} .*/\1\2/p')
+missing=
+for v in $vars; do
+	case " $(echo $listed) " in *" $v "*) ;; *) missing="$missing $v" ;; esac
+done
+if [ -z "$missing" ] && [ -n "$vars" ]; then
+	echo "ok   make help lists every image variable ($(echo $vars | wc -w))"
+	g_pass=$((g_pass + 1))
+else
+	echo "FAIL make help's list of image variables lacks:${missing:- (no variables from make)}"
 	g_fail=$((g_fail + 1))
 fi
 golden_summary
