@@ -23,7 +23,7 @@ objects() {
 	echo "images=$(docker images -aq --filter "label=$owner" | sort -u | wc -l)" \
 		"tag=$(docker images -q scratchmerge-test/fx-second | wc -l)" \
 		"containers=$(docker ps -aq --filter "label=$owner" | wc -l)" \
-		"stray-volumes=$(docker volume ls -q | grep -cv '^scratchmerge-\(gentoo-\|distfiles$\|binpkgs$\)')"
+		"stray-volumes=$(docker volume ls -q | grep -cv '^scratchmerge-\(gentoo-\|\(test-[^-]*-\)\{0,1\}\(distfiles\|binpkgs\)$\)')"
 }
 
 # --- nothing orphaned: reruns replace, clean removes ---
@@ -74,11 +74,15 @@ check "... and nothing recreated the old path" test ! -e "$MV"
 # slow-client pauses the stage's work (a container stage: the container
 # sleeps first; scratch: before the load); the signal goes to make's
 # process group, as a terminal's Ctrl-C or a service manager's stop would.
-# (The config check makes no engine call: one mkimage run of milliseconds.)
+# (The config check makes no engine call: one mkimage run of milliseconds;
+# fx-second has no PARENT, so its parent stage only tags a snapshot.)
 # an UNMERGE, so that every stage runs a container (none is --tag-only)
 SIGVARS=("FX_SECOND_PACKAGES=app-misc/hello app-misc/extra" FX_SECOND_UNMERGE=app-misc/extra)
+# a pause of this run's own length: the pkill below stops its sleeps, not
+# another test's `sleep 30`
+export SLOW_SECONDS=$((100 + $$ % 800))
 sm "$SECOND" "${SIGVARS[@]}"
-for stage in ${ALL/config /}; do
+for stage in $(echo "$ALL" | sed 's/\<config \| parent\>//g'); do
 	for sig in INT TERM; do
 		case $stage in scratch) on=load ;; *) on=stage ;; esac
 		rm -f "$T_TMP/mark"
@@ -97,7 +101,7 @@ for stage in ${ALL/config /}; do
 		kill -"$sig" -- -"$mpid"
 		wait "$mpid"
 		rc=$?
-		pkill -f "sleep ${SLOW_SECONDS:-30}" 2> /dev/null
+		pkill -xf "sleep $SLOW_SECONDS" 2> /dev/null
 		sleep 0.5
 		ok=1
 		grep -q "stage $stage interrupted" "$T_TMP/sig" || ok=0

@@ -157,12 +157,15 @@ mkfifo slow
 # half a tar stream, then nothing: mkimage is still reading when the INT comes
 ( tar -C root -cf - probe | head -c 100000; sleep 30 ) > slow &
 feeder=$!
-$M --config image.yaml --tar slow --tag $TAG --out int.tar 2> /dev/null &
+# (a background job ignores SIGINT, and so would mkimage: a Ctrl-C's
+# SIGINT, as a terminal sends it to the foreground job)
+env --default-signal=INT $M --config image.yaml --tar slow --tag $TAG --out int.tar 2> int.err &
 pid=$!
 sleep 1
-check "mkimage is still running before the interrupt" kill -0 $pid
+check "mkimage is still running before the interrupt" bash -c "kill -0 $pid || { cat int.err; false; }"
 kill -INT $pid
 wait $pid 2> /dev/null
+expect "... SIGINT ends it, as the signal's own end (128 + 2)" 130 $?
 pkill -P $feeder 2> /dev/null
 check "an interrupted run leaves no image and no temporary file" \
 	bash -c "! ls int.tar* 2>/dev/null | grep -q ."
