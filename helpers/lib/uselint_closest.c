@@ -1,4 +1,5 @@
-/* uselint_closest: the closest valid names to a wrong one (Levenshtein;
+/* uselint_closest: the closest valid names to a wrong one (edit distance,
+ * a swap of neighbours counting one;
  * within a USE_EXPAND group, the distance of the values), for "closest:"
  * in the lint's findings. */
 #define _GNU_SOURCE
@@ -12,32 +13,38 @@
 #include "uselint.h"
 #include "uselint_impl.h"
 
+/* The edit distance with a swap of two neighbours as one edit (the
+ * optimal string alignment distance: "dco" is one from "doc", where
+ * Levenshtein counts two, and a typed flag's commonest slip is a swap). */
 size_t
 uselint_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), *row, d;
+	size_t la = strlen(a), lb = strlen(b), *rows, *pp, *p, *r, d;
 
-	if (!(row = malloc((lb + 1) * sizeof(*row))))
+	if (!(rows = malloc(3 * (lb + 1) * sizeof(*rows))))
 		return (size_t)-1;
+	pp = rows, p = rows + lb + 1, r = rows + 2 * (lb + 1);	/* i-2, i-1, i */
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		p[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
+		r[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			size_t best = p[j - 1] + (a[i - 1] != b[j - 1]);
 
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
+			if (p[j] + 1 < best)
+				best = p[j] + 1;
+			if (r[j - 1] + 1 < best)
+				best = r[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < best)
+				best = pp[j - 2] + 1;
+			r[j] = best;
 		}
+		size_t *t = pp;
+		pp = p, p = r, r = t;
 	}
-	d = row[lb];
-	free(row);
+	d = p[lb];
+	free(rows);
 	return d;
 }
 

@@ -431,6 +431,12 @@ test_distance(void **state)
 	assert_int_equal(uselint_distance("http2", "http"), 1);
 	assert_int_equal(uselint_distance("kitten", "sitting"), 3);
 	assert_int_equal(uselint_distance("gzip", "gzipp"), 1);
+	/* a swap of neighbours is one edit (Levenshtein counts two) */
+	assert_int_equal(uselint_distance("dco", "doc"), 1);
+	assert_int_equal(uselint_distance("ab", "ba"), 1);
+	assert_int_equal(uselint_distance("ipv6", "ip6v"), 1);
+	/* ... but a swapped pair is not edited again (optimal string alignment) */
+	assert_int_equal(uselint_distance("ca", "abc"), 3);
 }
 
 int
