@@ -214,30 +214,8 @@ if [ "$(id -u)" != 0 ] || [ ! -x "$SSHD" ] || ! have ssh-keygen || ! have python
 	skip "ssh://" "needs root, sshd (openssh-server), ssh-keygen and python3"
 else
 	S=$T_TMP/ssh
-	mkdir -p "$S/bin" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$S/id"
-	cp "$S/id.pub" "$S/authorized_keys"
-	SPORT=$(free_port)
-	cat > "$S/sshd_config" <<- EOF
-		Port $SPORT
-		ListenAddress 127.0.0.1
-		HostKey $S/host_key
-		AuthorizedKeysFile $S/authorized_keys
-		PermitRootLogin prohibit-password
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		StrictModes no
-		PidFile $S/pid
-		${DOCKER_HOST:+SetEnv DOCKER_HOST=$DOCKER_HOST}
-	EOF
-	"$SSHD" -D -e -f "$S/sshd_config" 2> "$S/log" &
-	SSHD_PID=$!
-	# the client's key and options, as a user's ~/.ssh/config would give them
-	printf '#!/bin/sh\nexec %s -i %s -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes "$@"\n' \
-		"$(command -v ssh)" "$S/id" > "$S/bin/ssh"
-	chmod +x "$S/bin/ssh"
-	for _ in $(seq 50); do "$S/bin/ssh" -p "$SPORT" root@127.0.0.1 true 2> /dev/null && break; sleep 0.1; done
+	ssh_engine "$S" || { echo "FAIL sshd did not start"; cat "$S/log"; }
+	SPORT=$SSH_PORT
 	EN=(env PATH="$S/bin:$PATH" DOCKER_HOST="ssh://root@127.0.0.1:$SPORT" "$E")
 	expect "ssh: info through ssh -- docker system dial-stdio" "$(docker info --format '{{.ServerVersion}} {{.Driver}}')" "$("${EN[@]}" info 2>&1)"
 	flow ssh docker

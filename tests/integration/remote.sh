@@ -1,7 +1,8 @@
 # Past one machine (issue 17): an engine the framework reaches only over
 # TCP with TLS (a second dockerd of the test's own, certificates made here)
 # builds, loads and tests the fixture image, and gets the same digest as
-# the local engine; with SNAPSHOT_REGISTRY, what engine A ran is taken by
+# the local engine; the same over ssh:// (an sshd on loopback); with
+# SNAPSHOT_REGISTRY, what engine A ran is taken by
 # engine B, empty, which then runs no container stage and gets A's digest.
 . "$(dirname "$0")/lib.sh"
 
@@ -43,12 +44,37 @@ dA=$(cat "$LOCAL_OUT/fx-second/digest")
 check "engine B, reached only over TCP with TLS, builds fx-second" smb "$SECOND"
 expect "... every stage" "$ALL" "$(ran fx-second)"
 expect "... to the same digest as engine A" "$dA" "$(cat "$B_OUT/fx-second/digest" 2> /dev/null)"
+check "... the engine line says where it is" grep -qx ">>> engine: docker .* at tcp://127.0.0.1:$TLS_PORT" "$T_TMP/last"
 expect "... and loads it there" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
 	"$(bdocker run --rm --network none scratchmerge-test/fx-second:latest 2>&1)"
 printf '#!/bin/sh\nexec ${ENGINE:-docker} run --rm --network none "$1"\n' > "$SECOND/test" && chmod +x "$SECOND/test"
 check "make .../test runs its smoke test there" smb "$SECOND/test"
 rm -f "$SECOND/test"
 smb "$SECOND/clean"
+
+# --- ssh://: the local engine reached only through an sshd on loopback ---
+# (the same engine as A, so this shows the transport for every target; the
+# TLS engine above is the one that shares no file with the host)
+if [ ! -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || ! have ssh-keygen; then
+	skip "ssh://" "needs sshd (openssh-server) and ssh-keygen"
+else
+	ssh_engine "$T_TMP/ssh" || { echo "FAIL sshd did not start"; cat "$T_TMP/ssh/log"; }
+	S_OUT=$T_TMP/out-ssh
+	mkdir -p "$S_OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$S_OUT/" 2> /dev/null
+	sms() { env "${SSH_ENV[@]}" DOCKER_HOST="ssh://root@127.0.0.1:$SSH_PORT" "${MK[@]}" O="$S_OUT" "$@" > "$T_TMP/last" 2>&1; }
+	check "an engine reached only over ssh:// builds fx-second" sms "$SECOND"
+	expect "... every stage" "$ALL" "$(ran fx-second)"
+	expect "... to engine A's digest" "$dA" "$(cat "$S_OUT/fx-second/digest" 2> /dev/null)"
+	check "... the engine line says where it is" grep -qx ">>> engine: docker .* at ssh://root@127.0.0.1:$SSH_PORT" "$T_TMP/last"
+	printf '#!/bin/sh\nexec ${ENGINE:-docker} run --rm --network none "$1"\n' > "$SECOND/test" && chmod +x "$SECOND/test"
+	check "make .../test over ssh://" sms "$SECOND/test"
+	rm -f "$SECOND/test"
+	check "make .../clean over ssh://" sms "$SECOND/clean"
+	expect "... leaves none of its snapshots" 0 \
+		"$(docker images --format '{{.Repository}}' | grep -c "^scratchmerge-$(cat "$S_OUT/.sm-id" 2> /dev/null)/")"
+	kill "$SSHD_PID"
+	wait "$SSHD_PID" 2> /dev/null
+fi
 
 # --- the snapshot registry: A stores, B (empty) takes, runs no container ---
 SR=$REG/sm-cache
