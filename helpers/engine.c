@@ -381,6 +381,30 @@ log_times(struct dapi *d, struct stage *s)
 		path_write_all(s->log_fd, line, n);
 }
 
+/* The container's output as it comes, until it exits. A follow that has
+ * been quiet for a while is stopped and the container asked whether it
+ * still runs: podman 4.3's service can keep the stream open after a
+ * container that exited at once (seen in engine.sh), and the stage would
+ * wait for ever. Running: the follow starts again after what was logged,
+ * quiet for twice as long (up to a minute) before the next look. */
+static int
+follow(struct dapi *d, struct stage *s, struct err *e)
+{
+	int quiet = 5, rc, running;
+
+	for (;;) {
+		dapi_set_quiet(d, quiet);
+		rc = dctr_logs(d, s->id, 1, s->logged, output, s, e);
+		dapi_set_quiet(d, 0);
+		if (!rc || errno != ETIMEDOUT)
+			return rc;
+		if ((running = dctr_running(d, s->id, e)) <= 0)
+			return running;
+		if (quiet < 60)
+			quiet *= 2;
+	}
+}
+
 static int
 run_container(struct dapi *d, struct stage *s, struct err *e)
 {
@@ -391,7 +415,7 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
 	if (dctr_start(d, s->id, e))
 		return fail(d, s, "cannot start: %s", e->msg);
-	if (dctr_logs(d, s->id, 1, 0, output, s, e))
+	if (follow(d, s, e))
 		return fail(d, s, "its output: %s", e->msg);
 	if (dctr_wait(d, s->id, &status, e))
 		return fail(d, s, "waiting for it: %s", e->msg);

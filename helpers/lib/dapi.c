@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,10 @@ struct dapi {
 	int abort_at;
 	void (*tick)(void *);
 	void *tick_arg;
+	int quiet_limit;		/* seconds; 0: none */
+	time_t quiet_since;		/* the answer's last byte, or its start */
+	curl_off_t quiet_seen;
+	int quieted;
 	struct dssh ssh[MAX_SSH];
 	char ssh_name[64];		/* the abstract socket ssh waits on */
 	struct err dial_err;
@@ -96,6 +101,32 @@ aborting(struct dapi *d)
 	return d->interrupted;
 }
 
+static time_t
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* nothing received for quiet_limit seconds (DN: the bytes so far) */
+static int
+too_quiet(struct dapi *d, curl_off_t dn)
+{
+	time_t t;
+
+	if (!d->quiet_limit)
+		return 0;
+	t = monotonic();
+	if (dn != d->quiet_seen) {
+		d->quiet_seen = dn;
+		d->quiet_since = t;
+	} else if (t - d->quiet_since >= d->quiet_limit)
+		d->quieted = 1;
+	return d->quieted;
+}
+
 /* a source interrupted by a signal (EINTR) is asked again, unless the
  * signal stops the request */
 static size_t
@@ -120,10 +151,10 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 {
 	struct dapi *d = arg;
 
-	(void)dt, (void)dn, (void)ut, (void)un;
+	(void)dt, (void)ut, (void)un;
 	if (d->tick)
 		d->tick(d->tick_arg);
-	return aborting(d);
+	return aborting(d) || too_quiet(d, dn);
 }
 
 static curl_socket_t
@@ -251,6 +282,12 @@ dapi_set_tick(struct dapi *d, void (*fn)(void *arg), void *arg)
 {
 	d->tick = fn;
 	d->tick_arg = arg;
+}
+
+void
+dapi_set_quiet(struct dapi *d, int seconds)
+{
+	d->quiet_limit = seconds;
 }
 
 char *
@@ -386,6 +423,8 @@ failed(struct dapi *d, const struct dapi_req *r, CURLcode rc, struct err *e)
 
 	if (d->interrupted)
 		return err_set(e, EINTR, "interrupted");
+	if (d->quieted)
+		return err_set(e, ETIMEDOUT, "%s %s: no answer for %d s", r->method, r->path, d->quiet_limit);
 	if (d->cb_errno) {
 		errno = d->cb_errno;
 		return -1;
@@ -462,7 +501,8 @@ request(struct dapi *d, const struct dapi_req *r, struct dapi_buf *out, int vers
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, h);
 	set_method(d->curl, r, d);
 	d->req = r, d->out = out, d->e = e;
-	d->cb_errno = d->interrupted = d->dial_errno = 0;
+	d->cb_errno = d->interrupted = d->dial_errno = d->quieted = 0;
+	d->quiet_seen = 0, d->quiet_since = monotonic();
 	d->curl_msg[0] = '\0';
 	d->scratch.len = 0;
 	rc = curl_easy_perform(d->curl);

@@ -54,6 +54,10 @@ void dapi_set_abort(struct dapi *d, const volatile sig_atomic_t *signals, int at
 /* FN(ARG) is called about once a second, and more often, while a request
  * is in flight (progress reports). */
 void dapi_set_tick(struct dapi *d, void (*fn)(void *arg), void *arg);
+/* A request whose answer has sent nothing for SECONDS (0: no limit) stops:
+ * -1, ETIMEDOUT. For a stream that may outlive what it streams (podman
+ * 4.3's logs follow can stay open after its container exited). */
+void dapi_set_quiet(struct dapi *d, int seconds);
 
 /* Send R. Returns the HTTP status of the answer, with the body in OUT
  * (may be NULL) unless R's sink took it; for a status >= 300, E holds the

@@ -356,6 +356,23 @@ dctr_times(struct dapi *d, const char *id, char started[40], char finished[40], 
 }
 
 int
+dctr_running(struct dapi *d, const char *id, struct err *e)
+{
+	char path[128];
+	json_t *reply = NULL, *running;
+	int r;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", id);
+	if (expect(dapi_json(d, "GET", path, NULL, &reply, e), 0))
+		return -1;
+	running = json_object_get(json_object_get(reply, "State"), "Running");
+	r = json_is_boolean(running) ? json_is_true(running)
+				      : err_set(e, EPROTO, "no State.Running in the engine's answer");
+	json_decref(reply);
+	return r;
+}
+
+int
 dctr_volume_exists(struct dapi *d, const char *name, struct err *e)
 {
 	char *x = dapi_escape(name), *path;

@@ -62,6 +62,8 @@ int dctr_list(struct dapi *d, char **labels, size_t n, json_t **list, struct err
 /* The container's State.StartedAt and State.FinishedAt, as the engine
  * writes them (RFC 3339). */
 int dctr_times(struct dapi *d, const char *id, char started[40], char finished[40], struct err *e);
+/* 1 when it runs (State.Running), 0 when not, -1 on failure. */
+int dctr_running(struct dapi *d, const char *id, struct err *e);
 /* 1 when the named volume exists, 0 when it does not, -1 on failure. */
 int dctr_volume_exists(struct dapi *d, const char *name, struct err *e);
 

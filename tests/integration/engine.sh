@@ -208,6 +208,23 @@ expect "volume-exists: one missing" 1 "$?"
 
 docker_leftovers
 
+# --- a logs follow that outlives its container (podman 4.3's service: the
+# second mk_podman_archive below once waited for ever): a fake engine ---
+FE=$T_TMP/fake-engine
+mkdir -p "$FE"
+python3 "$TOP/tests/integration/fake-engine" "$FE/sock" "$FE/requests" 2> "$FE/err" &
+FE_PID=$!
+for _ in $(seq 50); do [ -S "$FE/sock" ] && break; sleep 0.1; done
+timeout 60 env DOCKER_HOST="unix://$FE/sock" "$E" stage --from img:1 --name "$RUN-q" --log "$FE/log" --discard \
+	-- /bin/true > "$T_TMP/out" 2>&1
+expect "a follow quiet while the container runs, then quiet after it exited: the stage ends" 0 "$?"
+# (a third look at the container: its run times, for the log)
+expect "... it asked twice whether the container runs, following again in between" "3 2" \
+	"$(grep -c '/json$' "$FE/requests") $(grep -c 'logs?follow=1' "$FE/requests")"
+expect "... the output in the log once" 1 "$(grep -c '^hello from the container$' "$FE/log")"
+kill "$FE_PID"
+wait "$FE_PID" 2> /dev/null
+
 # --- ssh://: an sshd on loopback whose sessions reach this engine ---
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 if [ "$(id -u)" != 0 ] || [ ! -x "$SSHD" ] || ! have ssh-keygen || ! have python3; then
