@@ -187,7 +187,7 @@ check "lighttpd serves the binhost on 127.0.0.1:$PORT, Packages byte for byte" \
 
 # --- engine B: empty, fetches what A compiled ---
 OUT_B=$T_TMP/out-b
-mkdir -p "$OUT_B" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT_B/" 2> /dev/null
+build_dir "$OUT_B"
 MKB=("${MK[@]}" O="$OUT_B" BINHOST="http://127.0.0.1:$PORT" NETWORK=host)
 cat > "$T_TMP/walk-b" << 'EOF'
 set -u

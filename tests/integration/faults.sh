@@ -46,7 +46,7 @@ expect "clean (and removing the loaded image) gives back the engine as it was" "
 
 # --- snapshots belong to one build directory ---
 OUT2=$T_TMP/out2
-mkdir -p "$OUT2" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT2/"
+build_dir "$OUT2"
 sm "$SECOND"
 check "a second build directory builds the same image" sm O="$OUT2" "$SECOND"
 check "... with snapshots of its own" test "$(snap fx-second)" != "$(snap fx-second "$OUT2")"
@@ -60,7 +60,7 @@ sm O="$OUT2" "$SECOND/clean"
 # --- a moved checkout: nothing of a stage depends on a host path ---
 MV=$T_TMP/checkout
 mkdir -p "$MV" && tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$MV" -xf -
-mkdir -p "$MV/build" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$MV/build/"
+build_dir "$MV/build"
 MVK=(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory IMAGE_DIRS=tests/images O=build NETWORK=none)
 (cd "$MV" && "${MVK[@]}" tests/images/fx-second > "$T_TMP/last" 2>&1)
 check "a checkout built in place" test -s "$MV/build/fx-second/image.tar"
@@ -140,7 +140,7 @@ if [ "$(id -u)" = 0 ]; then
 	SMALL=$T_TMP/small
 	mkdir -p "$SMALL" && mount -t tmpfs -o size=24m tmpfs "$SMALL"
 	SO=$SMALL/out
-	mkdir -p "$SO" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$SO/"
+	build_dir "$SO"
 	sm O="$SO" "$SECOND/prune"
 	d_ok=$?
 	# leave 64 KiB: less than the image archive needs
@@ -175,7 +175,7 @@ if have dockerd; then
 	}
 	if start_pd; then
 		POUT=$T_TMP/out-pd
-		mkdir -p "$POUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$POUT/"
+		build_dir "$POUT"
 		PMK=(env DOCKER_HOST="unix://$PD/sock" "${MK[@]}" O="$POUT")
 		DOCKER_HOST=unix://$PD/sock "$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null
 		setsid "${PMK[@]}" "$SECOND" FX_SECOND_PACKAGES="app-misc/hello app-misc/slow" > "$T_TMP/pd-make" 2>&1 &

@@ -165,7 +165,7 @@ expect "fx-hello built beside it is still right" \
 if have podman; then
 	"$TOP/tests/fixtures/builder/mkfixture" podman > /dev/null
 	PO=$T_TMP/out-podman
-	mkdir -p "$PO" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$PO/" 2> /dev/null
+	build_dir "$PO"
 	"${MK[@]}" O="$PO" DOCKER=podman "$IMG/fx-second/clean" > /dev/null 2>&1
 	check "DOCKER=podman builds fx-second" sm O="$PO" DOCKER=podman "$IMG/fx-second"
 	expect "podman ran every stage" "$ALL" "$(ran fx-second)"

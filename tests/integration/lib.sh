@@ -71,12 +71,14 @@ trap tmp_cleanup EXIT
 # framework_setup: a private copy of the fixture images and a build
 # directory for one test file (the helpers already built are reused), and
 # the functions the framework tests share. Needs docker.
+# build_dir DIR: a build directory (O=DIR) with the helpers already built
+build_dir() { mkdir -p "$1" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$1/" 2> /dev/null; }
 framework_setup() {
 	"$TOP/tests/fixtures/builder/mkfixture" docker > /dev/null || { echo "mkfixture failed"; exit 1; }
 	IMG=$T_TMP/images
 	OUT=$T_TMP/out
 	cp -a "$TOP/tests/images" "$IMG"
-	mkdir -p "$OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
+	build_dir "$OUT"
 	# caches of its own: the fixture's binary packages stay out of the
 	# user's scratchmerge-binpkgs (and an older fixture's out of the test)
 	CV=scratchmerge-test-${T_TMP##*-}

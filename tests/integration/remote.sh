@@ -26,7 +26,7 @@ registry "$T_TMP/registry" || { echo "FAIL the registry did not start"; exit 1; 
 trap 'kill $TLS_PID $REG_PID 2> /dev/null; wait $TLS_PID 2> /dev/null; tmp_cleanup' EXIT
 LOCAL_OUT=$OUT
 B_OUT=$T_TMP/out-b
-mkdir -p "$B_OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$B_OUT/" 2> /dev/null
+build_dir "$B_OUT"
 # engine B: only over TCP with TLS (no DOCKER_HOST=unix://, no shared files)
 B=(env "${TLS_ENV[@]}")
 bdocker() { "${B[@]}" docker "$@"; }
@@ -34,6 +34,11 @@ smb() { "${B[@]}" "${MK[@]}" O="$B_OUT" "$@" > "$T_TMP/last" 2>&1; }
 # stage containers: how many the engine ever started (its events since then)
 since=$(date +%s)
 started_on_b() { bdocker events --since "$1" --until "$(date +%s)" --filter type=container --filter event=start --format x | wc -l; }
+
+# a smoke test that runs the image on the engine of the make
+smoke_test() {
+	printf '#!/bin/sh\nexec ${ENGINE:-docker} run --rm --network none "$1"\n' > "$SECOND/test" && chmod +x "$SECOND/test"
+}
 
 # --- A: the local engine ---
 sm "$SECOND/clean"
@@ -47,7 +52,7 @@ expect "... to the same digest as engine A" "$dA" "$(cat "$B_OUT/fx-second/diges
 check "... the engine line says where it is" grep -qx ">>> engine: docker .* at tcp://127.0.0.1:$TLS_PORT" "$T_TMP/last"
 expect "... and loads it there" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
 	"$(bdocker run --rm --network none scratchmerge-test/fx-second:latest 2>&1)"
-printf '#!/bin/sh\nexec ${ENGINE:-docker} run --rm --network none "$1"\n' > "$SECOND/test" && chmod +x "$SECOND/test"
+smoke_test
 check "make .../test runs its smoke test there" smb "$SECOND/test"
 rm -f "$SECOND/test"
 smb "$SECOND/clean"
@@ -60,13 +65,13 @@ if [ ! -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || ! have ssh-keygen; th
 else
 	ssh_engine "$T_TMP/ssh" || { echo "FAIL sshd did not start"; cat "$T_TMP/ssh/log"; }
 	S_OUT=$T_TMP/out-ssh
-	mkdir -p "$S_OUT" && cp -a "$O/bin" "$O/bin-static" "$O/obj" "$S_OUT/" 2> /dev/null
+	build_dir "$S_OUT"
 	sms() { env "${SSH_ENV[@]}" DOCKER_HOST="ssh://root@127.0.0.1:$SSH_PORT" "${MK[@]}" O="$S_OUT" "$@" > "$T_TMP/last" 2>&1; }
 	check "an engine reached only over ssh:// builds fx-second" sms "$SECOND"
 	expect "... every stage" "$ALL" "$(ran fx-second)"
 	expect "... to engine A's digest" "$dA" "$(cat "$S_OUT/fx-second/digest" 2> /dev/null)"
 	check "... the engine line says where it is" grep -qx ">>> engine: docker .* at ssh://root@127.0.0.1:$SSH_PORT" "$T_TMP/last"
-	printf '#!/bin/sh\nexec ${ENGINE:-docker} run --rm --network none "$1"\n' > "$SECOND/test" && chmod +x "$SECOND/test"
+	smoke_test
 	check "make .../test over ssh://" sms "$SECOND/test"
 	rm -f "$SECOND/test"
 	check "make .../clean over ssh://" sms "$SECOND/clean"
