@@ -22,6 +22,7 @@
 #include "lib/layer.h"
 #include "lib/oci.h"
 #include "lib/outfile.h"
+#include "lib/path.h"
 #include "lib/zsink.h"
 #include "tool.h"
 
@@ -31,6 +32,13 @@ static const char usage_text[] =
 	"        [--compress gzip|zstd|none] [--level N] [--jobs N]\n"
 	"        [--source-date-epoch N] [--arch amd64|arm64] [--label K=V]... [--print-digest]\n"
 	"        [--name NAME] [--parent PARENT.tar]\n"
+	"        [--prune 'GLOB...' [--keep 'PATH...'] [--cached-libs FILE] [--pruned FILE]]\n"
+	"        (PRUNE and KEEP, whitespace-separated, on the root before the overlays;\n"
+	"        FILE: the paths ld.so.cache names, one a line, which PRUNE must not remove;\n"
+	"        --pruned: \"pruned /PATH\" for each path removed)\n"
+	"mkimage --root-out FILE (--rootfs DIR | --tar FILE|-) [--overlay DIR]... [--prune ... --keep ...]\n"
+	"        (the image's whole filesystem as one plain tar, the mtimes as they are:\n"
+	"        what a child image's parent stage lays into its ROOT)\n"
 	"mkimage --config image.yaml --check   (image.yaml only, as a build reads it: silent\n"
 	"        and 0 when it is valid, else its file:line:column and 1)\n"
 	"mkimage --index OUT.tar [--tag NAME[:TAG]]... [--load-platform OS/ARCH[/VARIANT]]\n"
@@ -39,6 +47,7 @@ static const char usage_text[] =
 /* the command line */
 struct opts {
 	const char *config, *rootfs, *tar, *out, *arch, *name, *parent, *index, *load_platform;
+	const char *prune, *keep, *cached_libs, *pruned, *root_out;
 	const char **overlays, **tags;
 	char **labels;
 	int noverlays, ntags, nlabels, level, jobs, print, check;
@@ -101,6 +110,11 @@ set_option(struct opts *o, int c, char *arg)
 	case 'P': o->parent = arg; break;
 	case 'I': o->index = arg; break;
 	case 'F': o->load_platform = arg; break;
+	case 'X': o->prune = arg; break;
+	case 'K': o->keep = arg; break;
+	case 'B': o->cached_libs = arg; break;
+	case 'R': o->pruned = arg; break;
+	case 'W': o->root_out = arg; break;
 	case 'h': fputs(usage_text, stdout); exit(0);
 	default: tool_usage(usage_text);
 	}
@@ -128,6 +142,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "parent", required_argument, NULL, 'P' },
 		{ "index", required_argument, NULL, 'I' },
 		{ "load-platform", required_argument, NULL, 'F' },
+		{ "prune", required_argument, NULL, 'X' },
+		{ "keep", required_argument, NULL, 'K' },
+		{ "cached-libs", required_argument, NULL, 'B' },
+		{ "pruned", required_argument, NULL, 'R' },
+		{ "root-out", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,11 +167,18 @@ parse_args(int argc, char **argv, struct opts *o)
 			tool_usage(usage_text);
 		return;
 	}
+	if (o->root_out) {	/* the root, the overlays, --prune, --keep */
+		if (optind != argc || !!o->rootfs == !!o->tar || o->config || o->out || o->ntags || o->nlabels ||
+		    o->parent || o->load_platform || o->sde >= 0 || (!o->prune && o->keep))
+			tool_usage(usage_text);
+		return;
+	}
 	if (optind != argc || !o->config || o->load_platform)
 		tool_usage(usage_text);
 	if (o->check)
 		return;	/* image.yaml only */
-	if (!o->out || !o->ntags || !!o->rootfs == !!o->tar)
+	if (!o->out || !o->ntags || !!o->rootfs == !!o->tar ||
+	    (!o->prune && (o->keep || o->cached_libs || o->pruned)))
 		tool_usage(usage_text);
 	if (o->kind == ZSINK_GZIP && o->level > 9)
 		tool_die("--level %d: gzip levels go from 0 to 9", o->level);
@@ -207,6 +233,63 @@ add_root(const struct opts *o, const char *outdir, struct layer *l)
 		close(fd);
 }
 
+/* S's words (split at blanks) into *V, *N; S itself is cut up */
+static void
+words(char *s, char ***v, size_t *n)
+{
+	char *save = NULL;
+
+	*n = 0;
+	if (!(*v = calloc(strlen(s) / 2 + 2, sizeof(char *))))
+		tool_die("out of memory");
+	for (char *w = strtok_r(s, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+		(*v)[(*n)++] = w;
+}
+
+static void
+log_pruned(void *arg, const char *path)
+{
+	if (arg && fprintf(arg, "pruned /%s\n", path) < 0)
+		tool_die("--pruned:");
+}
+
+/* --prune and --keep on the root; --cached-libs' paths must stay */
+static void
+prune_root(const struct opts *o, struct layer *l)
+{
+	struct layer_prune_spec s = { 0 };
+	char *prune, *keep, *libs = NULL;
+	FILE *log = NULL;
+	struct err e;
+	size_t len;
+	int fd;
+
+	if (!o->prune)
+		return;
+	if (!(prune = strdup(o->prune)) || !(keep = strdup(o->keep ? o->keep : "")))
+		tool_die("out of memory");
+	if (o->cached_libs) {
+		if ((fd = open(o->cached_libs, O_RDONLY | O_CLOEXEC)) < 0 || path_slurp_fd(fd, &libs, &len))
+			tool_die("%s:", o->cached_libs);
+		close(fd);
+	}
+	words(prune, &s.prune, &s.nprune);
+	words(keep, &s.keep, &s.nkeep);
+	words(libs ? libs : (char[]){ "" }, &s.libs, &s.nlibs);
+	if (o->pruned && !(log = fopen(o->pruned, "we")))
+		tool_die("%s:", o->pruned);
+	if (layer_prune(l, &s, log_pruned, log, &e))
+		tool_die_err(&e, NULL);
+	if (log && fclose(log))
+		tool_die("%s:", o->pruned);
+	free(s.prune);
+	free(s.keep);
+	free(s.libs);
+	free(prune);
+	free(keep);
+	free(libs);
+}
+
 /* the root's newest mtime unless given (overlays do not count) */
 static long long
 source_date_epoch(const struct opts *o, const struct layer *l)
@@ -249,6 +332,40 @@ commit_out(int fd)
 
 	if (outfile_commit(fd, &e))
 		tool_die_err(&e, NULL);
+}
+
+static int
+write_fd(void *arg, const void *buf, size_t len)
+{
+	return path_write_all(*(int *)arg, buf, len);
+}
+
+/* --root-out: the root, pruned, with the overlays, as one plain tar. The
+ * mtimes are not clamped: the child's Portage (vdb unmerge) compares them
+ * with CONTENTS, and leaves a file whose mtime differs, as Portage does */
+static int
+write_root(const struct opts *o)
+{
+	char tmp[4096], outdir[4096];
+	struct layer l;
+	struct err e;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s", o->root_out);
+	snprintf(outdir, sizeof(outdir), "%s", dirname(tmp));
+	layer_init(&l);
+	add_root(o, outdir, &l);
+	prune_root(o, &l);
+	add_overlays_and_sort(o, &l);
+	fd = open_out(o->root_out);
+	if (layer_write(&l, INT64_MAX, write_fd, &fd, &e))
+		tool_die_err(&e, "%s", o->root_out);
+	commit_out(fd);
+	layer_free(&l);
+	free(o->overlays);
+	free(o->tags);
+	free(o->labels);
+	return tool_finish(0);
 }
 
 /* the layer, compressed into LAYERFD; frees L */
@@ -444,6 +561,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (o.index)
 		return write_index(&o, argv + optind, argc - optind);
+	if (o.root_out)
+		return write_root(&o);
 	load_config(&o, &conf);
 	if (o.check) {	/* before any build: a bad image.yaml found in milliseconds */
 		imgconf_free(&conf);
@@ -455,6 +574,7 @@ main(int argc, char **argv)
 		read_parent(&o, outdir, &parent);
 	layer_init(&layer);
 	add_root(&o, outdir, &layer);
+	prune_root(&o, &layer);
 	sde = source_date_epoch(&o, &layer);
 	add_overlays_and_sort(&o, &layer);
 	if (o.parent) {

@@ -67,6 +67,29 @@ int layer_add_dir(struct layer *l, const char *dir, int overlay, struct err *e);
  * never an external program), spooling file data to a temporary file in
  * TMPDIR. Sparse entries are refused. */
 int layer_add_tar(struct layer *l, int fd, const char *tmpdir, struct err *e);
+/* PRUNE and KEEP of an image (mk/image.mk) on the entries added so far
+ * (the root; before the overlays and layer_sort), with the semantics of
+ * the shell that applied them in the builder before (tests/unit/
+ * prune-ref.sh is that shell; test_prune checks the two agree):
+ *  - each PRUNE glob ("/" first or not) is matched as `./GLOB` in ROOT:
+ *    component by component, `*` not matching a leading ".", symlinks
+ *    on the way followed, resolved inside the root (an absolute target
+ *    is taken from the root, never from outside it);
+ *  - a match goes whole (a symlink as itself) unless it is a KEEP path
+ *    or inside one; a match above a KEEP path goes entry by entry (names
+ *    that start with ".." excepted, as "$1"/.[!.]* does); then the
+ *    directories above it that it left empty (rmdir -p);
+ *  - KEEP paths are compared as written, as text.
+ * LIBS: the paths ld.so.cache names (the loader opens them): a match that
+ * would remove one, the symlinks on its way or what it points to fails
+ * (-1, EPERM, E names the glob, the path and the library). PRUNED gets each
+ * path removed ("usr/share/doc", as matched, not resolved), in order. */
+struct layer_prune_spec {
+	char **prune, **keep, **libs;
+	size_t nprune, nkeep, nlibs;
+};
+int layer_prune(struct layer *l, const struct layer_prune_spec *s, void (*pruned)(void *arg, const char *path),
+		void *arg, struct err *e);
 /* Sort, let later sources win, check the symlinks (see above), resolve
  * hardlinks. */
 int layer_sort(struct layer *l, struct err *e);
