@@ -124,7 +124,7 @@ for s in portage world-rebuild emerge-root glibc unmerge; do
 	layers+=("$s +$(mib $((sz - prev)))")
 	prev=$sz
 done
-layers+=("prune: nothing in the engine (ROOT exported to the host: $(du -ch "$OUT"/fx-hello/prune-*.tar | tail -1 | cut -f1))")
+layers+=("finish: nothing in the engine (ROOT exported to the host: $(du -ch "$OUT"/fx-hello/finish-*.tar | tail -1 | cut -f1))")
 hf fwr-df-cold "$COLD_RUNS" "$dfclean" "$DF --no-cache"
 s_df=$(store)
 grow_sm=$((s_sm - s0)) grow_df=$((s_df - s_sm))
@@ -201,13 +201,21 @@ ran=\$(sed -n 's/^engine: the container ran from \\([^ ]*\\) to \\([^ ]*\\)\$/\\
 echo "stage \$t0 \$t1 \$stage \$ran" >> "$W/calls.log"
 exit \$rc
 EOF
-chmod +x "$W/bin/docker" "$W/bin/run-stage"
+cat > "$W/bin/scratch" << EOF
+#!/bin/bash
+t0=\$EPOCHREALTIME
+"$TOP/mk/scratch" "\$@"
+rc=\$?
+echo "stage \$t0 \$EPOCHREALTIME scratch" >> "$W/calls.log"
+exit \$rc
+EOF
+chmod +x "$W/bin/docker" "$W/bin/run-stage" "$W/bin/scratch"
 timed() {	# timed LABEL MAKE-ARGS...: one instrumented make, its log in $W/LABEL.log
 	local label=$1
 	shift
 	: > "$W/calls.log"
 	local t0=$EPOCHREALTIME
-	PATH=$W/bin:$PATH make $MKARGS RUN_STAGE="$W/bin/run-stage" "$@" > /dev/null
+	PATH=$W/bin:$PATH make $MKARGS RUN_STAGE="$W/bin/run-stage" SCRATCH="$W/bin/scratch" "$@" > /dev/null
 	echo "make $t0 $EPOCHREALTIME" >> "$W/calls.log"
 	mv "$W/calls.log" "$W/$label.log"
 }
@@ -250,7 +258,7 @@ report "The no-op runs $procs processes (strace -f, execve). The engine call is 
 report
 report "### The framework's own cost per stage (one instrumented run; s)"
 report
-report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of prune to the end of make); script: the container's StartedAt to FinishedAt (the engine client writes them to the stage's log); overhead: wall minus script, then the docker CLI calls in it (the stages' own engine calls go through the engine tool, one process a stage, and are not listed)."
+report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of finish, or of the parse, to the end of make); script: the container's StartedAt to FinishedAt (the engine client writes them to the stage's log); overhead: wall minus script, then the docker CLI calls in it (the stages' own engine calls go through the engine tool, one process a stage, and are not listed)."
 report
 for l in first cold prune noop; do
 	report "#### $l"

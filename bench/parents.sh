@@ -2,7 +2,7 @@
 # images built on a parent, against the same N images of one layer each.
 #
 # Measured, on the fixture images: fx-base and fx-child (tests/images) are
-# built by the framework on the fixture builder, fx-child up to its prune
+# built by the framework on the fixture builder, fx-child up to its finish
 # stage (its exported ROOT: the parent's files and what it adds). Then N
 # variants of fx-child that differ in one file (/etc/variant, laid over as
 # rootfs/ is) are written by mkimage twice: with --parent (fx-base's
@@ -110,10 +110,10 @@ mkdir -p "$IMG" "$OUT"
 cp -a "$TOP/tests/images/fixture.mk" "$TOP/tests/images/fx-base" "$TOP/tests/images/fx-child" "$IMG/"
 cp -a "$O/bin" "$O/bin-static" "$O/obj" "$OUT/" 2> /dev/null
 MK="make -C $TOP -s IMAGE_DIRS=$IMG O=$OUT NETWORK=none"
-echo ">>> fx-base, and fx-child up to its prune stage" >&2
-$MK "$IMG/fx-base" "$IMG/fx-child/prune" > "$P/make.log" 2>&1 || { tail -30 "$P/make.log" >&2; exit 1; }
+echo ">>> fx-base, and fx-child up to its finish stage" >&2
+$MK "$IMG/fx-base" "$IMG/fx-child/finish" > "$P/make.log" 2>&1 || { tail -30 "$P/make.log" >&2; exit 1; }
 BASE_TAR=$OUT/fx-base/image.tar
-ROOT_TAR=$OUT/fx-child/prune-destination.tar
+ROOT_TAR=$OUT/fx-child/finish-destination.tar
 [ -f "$BASE_TAR" ] && [ -f "$ROOT_TAR" ] || { echo "bench parents: no $BASE_TAR or $ROOT_TAR" >&2; exit 1; }
 for k in $(seq "$NMAX"); do
 	mkdir -p "$P/var$k/etc"

@@ -4,10 +4,11 @@ the log its instrumented make writes:
   call T0 T1 RC ARGS...      one engine call (host clock, $EPOCHREALTIME)
   run STARTED FINISHED       after `start`: the container's own times
   stage T0 T1 STAGE [STARTED FINISHED]  one mk/run-stage, and the times its
-                             container ran (from the stage's log)
+                             container ran (from the stage's log); or
+                             (STAGE scratch) mk/scratch, on the host
   make T0 T1                 the whole make
-Wall is a stage's run-stage (scratch: from the end of the last container
-stage to the end of make; parse: from the start of make to the first stage);
+Wall is a stage's run-stage or mk/scratch (parse: from the start of make
+to the first stage; after the last, the rest of make);
 script is the container's StartedAt..FinishedAt; overhead is wall - script."""
 import datetime
 import re
@@ -43,7 +44,7 @@ stages.sort()
 spans = [("parse", make[0], stages[0][0] if stages else make[1])]
 spans += [(n, a, b) for a, b, n in stages]
 if stages:
-    spans.append(("scratch", stages[-1][1], make[1]))
+    spans.append(("make, after the last stage", stages[-1][1], make[1]))
 
 print("| stage | wall | script | overhead | engine calls in the overhead (s; cp in and out overlap) | rest: no engine call running |")
 print("|---|---|---|---|---|---|")

@@ -50,10 +50,12 @@ endef
 ##   PROVIDED             atoms (CAT/PN-VER) Portage takes as installed in ROOT
 ##                        (/etc/portage/profile/package.provided): kept out
 ##   UNMERGE              packages removed from ROOT by their CONTENTS
-##   PRUNE                paths (globs) deleted from ROOT (default $(DEFAULT_PRUNE): docs,
-##                        man, info, headers, pkgconfig, static libs, portage state, the VDB)
-##   KEEP                 paths PRUNE must not delete
-##   POST_PRUNE           shell commands run in the builder after PRUNE, ROOT=/destination
+##   FINISH               shell commands run in the builder on ROOT (ROOT=/destination)
+##                        before ld.so.cache is made
+##   PRUNE                paths (globs) of ROOT left out of the image (default $(DEFAULT_PRUNE):
+##                        docs, man, info, headers, pkgconfig, static libs, portage state,
+##                        the VDB), on the host as the layer is written
+##   KEEP                 paths PRUNE must not leave out
 ##   TAG                  the loaded image (default NAME:latest)
 ##   BUILDER              the builder's base images: gentoo (default: gentoo/stage3 and
 ##                        gentoo/portage, pulled) or fixture (tests/images/fixture.mk)
@@ -121,7 +123,7 @@ $(2)_UNMERGE ?=
 $(2)_PARENT ?=
 $(2)_PRUNE ?= $$(DEFAULT_PRUNE)
 $(2)_KEEP ?=
-$(2)_POST_PRUNE ?=
+$(2)_FINISH ?=
 $(2)_TAG ?= $(1):latest
 $(2)_STAGE3_IMAGE ?= $$(or $$(STAGE3_IMAGE),$$(BUILDER.$$($(2)_BUILDER).STAGE3_IMAGE))
 $(2)_PORTAGE_IMAGE ?= $$(or $$(PORTAGE_IMAGE),$$(BUILDER.$$($(2)_BUILDER).PORTAGE_IMAGE))
@@ -164,10 +166,17 @@ arch-stage3 = $(if $(filter file command line,$(origin $(1)_STAGE3_IMAGE))$(STAG
 cross-helpers = $(foreach s,$(STAGES) $(CHECKS),$(O)/$(1)/.stamp-$(s): | $(call helpers-static,$(2))$(NL))$(O)/$(1)/.stamp-$(firstword \
 	$(STAGES)): | $(O)/$(1)/.stamp-emulation$(NL)
 # the images a stage uploads from are built before it, and a rebuild of
-# one reruns it: $(O)/NAME/.stamp-STAGE: $(O)/OTHER/.stamp-LAST
-upload-needs = $(foreach u,$($(3).UPLOADS),$(if $($(2)_$(call upload-var,$(u))),$(O)/$(1)/.stamp-$(3): \
-	$(O)/$(call related,$($(2)_$(call upload-var,$(u))),$(4))/.stamp-$(LAST_STAGE)$(NL)))
+# one reruns it: $(O)/NAME/.stamp-STAGE: $(O)/OTHER/.stamp-LAST (or
+# OTHER's root.tar, which is made after it)
+upload-needs = $(foreach u,$($(3).UPLOADS),$(if $($(2)_$(call upload-var,$(u))),$(O)/$(1)/.stamp-$(3): $(call \
+	upload-file,$(call related,$($(2)_$(call upload-var,$(u))),$(4)),$(call upload-what,$(u)),$(O)/$(call \
+	related,$($(2)_$(call upload-var,$(u))),$(4))/.stamp-$(LAST_STAGE))$(NL)))
 upload-var = $(firstword $(subst :, ,$(word 2,$(subst =, ,$(1)))))
+upload-what = $(lastword $(subst :, ,$(1)))
+# $(call upload-file,INSTANCE,WHAT[,ELSE]): the file of INSTANCE an upload
+# of WHAT extracts: its image's filesystem (image: root.tar), or what its
+# export stage exported of WHAT (ELSE instead, when given)
+upload-file = $(if $(filter image,$(2)),$(O)/$(1)/root.tar,$(or $(3),$(call export-file,$(1),$(EXPORT_STAGE),$(2))))
 # $(call related,IMAGE,PLATFORM): the instance of IMAGE for that platform
 # of a multi-platform build (PLATFORM empty: IMAGE itself)
 related = $(if $(2),$(1).$(call platform-arch,$(2)),$(1))
@@ -213,6 +222,11 @@ $(2)/shell:
 	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/shell $(1) $(O)/$(1) "$$(call snap,$(1))" $$(call chain-modes,$(1))
 $(2)/test: $(O)/$(1)/.stamp-$(LAST_STAGE)
 	$$(Q)$$(call run-test,$(1),$$(IMG_DIR_$(1)))
+# the image's whole filesystem as one tar, for a child's parent stage
+$(O)/$(1)/root.tar: $(O)/$(1)/.stamp-$(LAST_STAGE)
+	$$(Q)$$(call with-lock,$(1)) $$(O)/bin/mkimage --root-out $$@ \
+		--tar $$(call export-file,$(1),$$(EXPORT_STAGE),/destination) $$(call prune-args,$(1)) \
+		$$(if $$(wildcard $$(IMG_DIR_$(1))/rootfs),--overlay $$(IMG_DIR_$(1))/rootfs)
 $(2)/clean:
 	$$(call msg,CLEAN,$(1))
 	$$(Q)$$(call with-lock,$(1)) $$(TOP)/mk/clean-image $(O)/$(1) "$$(call snap,$(1))" "$$(call owner,$(1))" \
@@ -359,6 +373,13 @@ $(foreach i,$(WANTED),$(foreach t,$(subst $(comma), ,$(call fact,$(call typo-spe
 	$(call typo-where,$(i),$(t)): $(IMG_VAR_$(i))_$(firstword $(subst >, ,$(t))) is not a variable scratchmerge \
 	reads: did you mean $(IMG_VAR_$(i))_$(word 2,$(subst >, ,$(firstword $(subst @, ,$(t)))))? (an image's own \
 	variable must differ from the known names, listed by make help, by more than two letters))))
+# a variable that was renamed is not ignored: OLD>NEW, and why
+RENAMED_VARS := POST_PRUNE>FINISH
+RENAMED.POST_PRUNE := it runs before PRUNE now, which mkimage applies as it writes the layer
+$(foreach i,$(WANTED),$(foreach r,$(RENAMED_VARS),$(if $(filter-out undefined,$(origin \
+	$(IMG_VAR_$(i))_$(firstword $(subst >, ,$(r))))),$(error $(IMG_DIR_$(i))/Makefile: $(IMG_VAR_$(i))_$(firstword \
+	$(subst >, ,$(r))) is now $(IMG_VAR_$(i))_$(lastword $(subst >, ,$(r))) ($(RENAMED.$(firstword $(subst >, ,$(r))))): \
+	rename it))))
 # a test that is there but not executable is not run: say so every time
 $(foreach i,$(WANTED),$(if $(filter 0,$(call fact,exec:$(IMG_DIR_$(i))/test)),$(warning $(IMG_DIR_$(i))/test is not \
 	executable, so the smoke test does not run: chmod +x $(IMG_DIR_$(i))/test)))
@@ -450,6 +471,7 @@ stage-mode = $(if $($(2).SKIP_UNLESS),$(if $(strip $(call iv,$(1),$($(2).SKIP_UN
 
 # --- the stages: one pattern rule each, for every image ---
 RUN_STAGE = $(TOP)/mk/run-stage
+SCRATCH = $(TOP)/mk/scratch
 WHY = $(TOP)/mk/why
 # make -s: the stage scripts print nothing either
 export SM_QUIET := $(if $(findstring s,$(firstword -$(MAKEFLAGS))),1)
@@ -471,7 +493,7 @@ run-stage-copy = $(foreach a,$(if $(filter $(firstword $(subst :, ,$(3))),$($(2)
 	ancestors,$(1))) $(1),--copy $(IMG_DIR_$(a))/$(subst :,=,$(3)))
 # --upload PATH=FILE: what another image exported (mk/stages.mk, UPLOADS)
 run-stage-upload = $(if $(call iv,$(1),$(call upload-var,$(2))),--upload $(firstword $(subst =, ,$(2)))=$(call \
-	export-file,$(call related-to,$(call iv,$(1),$(call upload-var,$(2))),$(1)),$(EXPORT_STAGE),$(lastword $(subst :, ,$(2)))))
+	upload-file,$(call related-to,$(call iv,$(1),$(call upload-var,$(2))),$(1)),$(call upload-what,$(2))))
 EXPORT_STAGE = $(firstword $(foreach s,$(STAGES),$(if $(filter export,$($(s).MODE)),$(s))))
 run-stage-program = $(if $(filter script,$(2)),--program mk/stages/$(1).sh=stages/$(1).sh,$(if $(filter noop,$(2)),--program \
 	mk/stages/noop=stages/noop,$(if $(filter static:%,$(2)),--program $(call helpers-static-dir,$(call fact.ARCH,$(3)))/$(call prog-arg,$(2))=bin/$(call \

@@ -42,9 +42,11 @@
 #                 previous snapshot is tagged as this one
 #   NAME.UPLOADS  PATH=VAR:EXPORT: what the image that the image variable VAR
 #                 names exported of EXPORT (its ROOT, /destination, or what
-#                 the stages saved, /var/lib/scratchmerge), extracted at PATH
-#                 in the container; that image is built first, and a rebuild
-#                 of it reruns this stage
+#                 the stages saved, /var/lib/scratchmerge), or, for EXPORT
+#                 image, its image's whole filesystem (ROOT but PRUNE, its
+#                 rootfs/: $(O)/NAME/root.tar), extracted at PATH in the
+#                 container; that image is built first, and a rebuild of it
+#                 reruns this stage
 #   NAME.CMD      (host) the command, $(1) = the image
 #   NAME.EXPORTS  (MODE export) the paths exported instead of ROOT and the
 #                 SBOM's, each to $(O)/IMAGE/NAME-PATH.tar
@@ -103,11 +105,11 @@ world-rebuild.NETWORK := fetch
 world-rebuild.MODE    := commit
 
 STAGES += parent
-parent.HELP        := the PARENT image's ROOT and VDB laid into /destination: Portage takes its packages as installed
+parent.HELP        := the PARENT image's filesystem and VDB laid into /destination: Portage takes its packages as installed
 parent.KIND        := container
 parent.VARS        := PARENT
 parent.RUNS        := script
-parent.UPLOADS     := /destination=PARENT:/destination /var/lib/scratchmerge/parent=PARENT:/var/lib/scratchmerge
+parent.UPLOADS     := /destination=PARENT:image /var/lib/scratchmerge/parent=PARENT:/var/lib/scratchmerge
 parent.NETWORK     := none
 parent.MODE        := commit
 parent.SKIP_UNLESS := PARENT
@@ -138,23 +140,27 @@ unmerge.NETWORK     := none
 unmerge.MODE        := commit
 unmerge.SKIP_UNLESS := UNMERGE
 
-STAGES += prune
-prune.HELP    := soname check, PRUNE (but KEEP), POST_PRUNE, ld.so.cache; ROOT exported to the host
-prune.KIND    := container
-prune.VARS    := PRUNE KEEP POST_PRUNE
-prune.RUNS    := script static:vdb
-prune.NETWORK := none
-prune.MODE    := export
+STAGES += finish
+finish.HELP    := soname check, FINISH, ld.so.cache; ROOT exported to the host (PRUNE comes after, in scratch)
+finish.KIND    := container
+finish.VARS    := FINISH
+finish.RUNS    := script static:vdb
+finish.NETWORK := none
+finish.MODE    := export
 
+# PRUNE and KEEP are applied here, on the host, as mkimage reads ROOT: a
+# change of them writes the layer again, and no container runs
+prune-args = --prune $(call shq,$(call iv,$(1),PRUNE)) --keep $(call shq,$(call iv,$(1),KEEP))
 STAGES += scratch
-scratch.HELP   := ROOT + rootfs/ + image.yaml -> image.tar (one reproducible layer, SBOM), loaded, tested
+scratch.HELP   := ROOT but PRUNE (except KEEP) + rootfs/ + image.yaml -> image.tar (one reproducible layer, SBOM), loaded, tested
 scratch.KIND   := host
-scratch.VARS   := TAG COMPRESS PLATFORM
+scratch.VARS   := PRUNE KEEP TAG COMPRESS PLATFORM
 scratch.FACTS  := ARCH
 scratch.INPUTS := image.yaml rootfs test
 scratch.RUNS   := file:mk/scratch file:mk/sbom-attach host:mkimage host:sbom
-scratch.CMD     = $(TOP)/mk/scratch --name $(1) --dir $(IMG_DIR_$(1)) --tag $(call iv,$(1),TAG) \
+scratch.CMD     = $(SCRATCH) --name $(1) --dir $(IMG_DIR_$(1)) --tag $(call iv,$(1),TAG) \
 	--compress $(call iv,$(1),COMPRESS) --sde $(call fact,sde:$(IMG_DIR_$(1))) --arch $(call fact.ARCH,$(1)) \
+	$(call prune-args,$(1)) --prune-origin $(call shq,$(call origin-of,$(1),PRUNE)) \
 	--root $(call export-file,$(1),$(scratch.FROM),/destination) \
 	--saved $(call export-file,$(1),$(scratch.FROM),/var/lib/scratchmerge) --out $(O)/$(1) \
 	$(if $(call iv,$(1),PARENT),--parent $(O)/$(call related-to,$(call iv,$(1),PARENT),$(1))) \

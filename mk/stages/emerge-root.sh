@@ -6,7 +6,7 @@
 # BINHOST, when set, is a binary package repository (common.sh).
 # A no-op eselect comes first in PATH: Portage's eselect modules cannot
 # act on ROOT (php's postinst would fail with "invalid target php... for
-# SAPI cli"); the prune stage's POST_PRUNE makes the links the image needs.
+# SAPI cli"); the finish stage's FINISH makes the links the image needs.
 . /scratchmerge/stages/common.sh
 PATH=/scratchmerge/stages/noop:$PATH
 # acct-group.eclass's pkg_preinst runs `groupadd --prefix ROOT`, which needs

@@ -1,7 +1,7 @@
 # glibc: copy RUNTIME_FROM_BUILDER (default sys-libs/glibc) from the
 # builder into ROOT by the builder's VDB, and of RUNTIME_LIBS_FROM_BUILDER
 # (e.g. sys-devel/gcc: libstdc++, libgcc_s) the shared libraries only, each
-# with its VDB entry so that the soname check of the prune stage sees what
+# with its VDB entry so that the soname check of the finish stage sees what
 # they provide. A package ROOT already has is skipped.
 . /scratchmerge/stages/common.sh
 rm -f /var/lib/scratchmerge/from-builder

@@ -18,7 +18,7 @@ golden vdb-owner             $V owner /usr/lib64/libicuuc.so.74 /opt/tool /not/o
 golden vdb-info              $V info glibc dev-libs/metaonly
 golden vdb-needs-from        $V needs --from dev-lang/php-8.3.4
 golden vdb-needs-missing     $V needs --missing
-# the soname check of the prune stage, saying what to do: who needs the
+# the soname check of the finish stage, saying what to do: who needs the
 # missing sonames (-v) and which package of the builder provides them
 cp -a "$TOP/tests/fixtures/needs" needs
 N="$BIN/vdb --root needs/root"

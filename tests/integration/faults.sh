@@ -34,7 +34,7 @@ expect "nothing of fx-second in the engine to start with" "images=0 tag=0 contai
 check "a cold build of fx-second" sm "$SECOND"
 built=$(objects)
 sm "$SECOND/world-rebuild-redo"
-expect "world-rebuild-redo reruns from world-rebuild on" "world-rebuild parent emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
+expect "world-rebuild-redo reruns from world-rebuild on" "world-rebuild parent emerge-root glibc unmerge finish scratch" "$(ran fx-second)"
 expect "a rerun leaves no orphaned image, container or volume" "$built" "$(objects)"
 sm "$SECOND" 'FX_SECOND_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
 sm "$SECOND" FX_SECOND_UNMERGE=app-misc/extra
@@ -109,7 +109,7 @@ for stage in $(echo "$ALL" | sed 's/\<config \| parent\>//g'); do
 		[ ! -e "$OUT/fx-second/.stamp-$stage" ] || ok=0
 		[ -z "$(containers fx-second -a)" ] || ok=0
 		case $stage in
-		prune) [ -z "$(find "$OUT/fx-second" -name 'prune-*.tar*')" ] || ok=0 ;;
+		finish) [ -z "$(find "$OUT/fx-second" -name 'finish-*.tar*')" ] || ok=0 ;;
 		scratch) [ -z "$(find "$OUT/fx-second" -name '*.tmp*' -o -name '*.new')" ] || ok=0 ;;
 		*) ! docker image inspect "$(snap fx-second):$stage" > /dev/null 2>&1 || ok=0 ;;
 		esac
@@ -141,7 +141,7 @@ if [ "$(id -u)" = 0 ]; then
 	mkdir -p "$SMALL" && mount -t tmpfs -o size=24m tmpfs "$SMALL"
 	SO=$SMALL/out
 	build_dir "$SO"
-	sm O="$SO" "$SECOND/prune"
+	sm O="$SO" "$SECOND/finish"
 	d_ok=$?
 	# leave 64 KiB: less than the image archive needs
 	free=$(($(stat -f -c '%a*%S' "$SMALL") - 65536))
@@ -193,7 +193,7 @@ if have dockerd; then
 		check "... with no stamp of it" test ! -e "$POUT/fx-second/.stamp-emerge-root"
 		start_pd
 		"${PMK[@]}" "$SECOND" FX_SECOND_PACKAGES="app-misc/hello app-misc/slow" > "$T_TMP/last" 2>&1
-		expect "with the engine back, make resumes at emerge-root" "emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
+		expect "with the engine back, make resumes at emerge-root" "emerge-root glibc unmerge finish scratch" "$(ran fx-second)"
 		expect "... leaving no container of the lost run" "" \
 			"$(pdocker ps -a --format '{{.Names}}' --filter label=org.scratchmerge.role=work)"
 		kill "$(cat "$PD/pid")"

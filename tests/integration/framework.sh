@@ -33,10 +33,10 @@ check "no VDB and no unmerged package's files" bash -c "! grep -E '^var/db/pkg|u
 check "ldconfig made an ld.so.cache" grep -qx etc/ld.so.cache "$T_TMP/files"
 check "ROOT has /var/cache/ldconfig (as a real glibc gives it) but not ldconfig's aux-cache" \
 	bash -c "grep -qx var/cache/ldconfig/ '$T_TMP/files' && ! grep -q aux-cache '$T_TMP/files'"
-check "the prune stage exported ROOT and what the SBOM needs to the host" \
-	test -s "$OUT/fx-hello/prune-destination.tar" -a -s "$OUT/fx-hello/prune-var-lib-scratchmerge.tar"
+check "the finish stage exported ROOT and what the SBOM needs to the host" \
+	test -s "$OUT/fx-hello/finish-destination.tar" -a -s "$OUT/fx-hello/finish-var-lib-scratchmerge.tar"
 expect "... and left no container behind" "" "$(containers fx-hello -a)"
-check "ldconfig had nothing to complain about" bash -c "! grep -q 'is not an ELF file' '$OUT/fx-hello/prune.log'"
+check "ldconfig had nothing to complain about" bash -c "! grep -q 'is not an ELF file' '$OUT/fx-hello/finish.log'"
 check "RUNTIME_LIBS_FROM_BUILDER brought libgcc_s, not the compiler" bash -c \
 	"grep -q 'usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1' '$T_TMP/files' && ! grep -q 'usr/bin/gcc' '$T_TMP/files'"
 check "the lib -> usr/lib symlink of the builder is a symlink in the image" \
@@ -50,14 +50,28 @@ check "make -q says up to date" "${MK[@]}" -q "$HELLO"
 
 # --- the rebuild matrix ---
 sm "$HELLO" 'FX_HELLO_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
-expect "a PRUNE change reruns prune and scratch only" "prune scratch" "$(ran fx-hello)"
-check "... and says why" grep -qx ">>> fx-hello prune (PRUNE changed)" "$T_TMP/last"
+expect "a PRUNE change reruns scratch only: no container" "scratch" "$(ran fx-hello)"
+check "... and says why" grep -qx ">>> fx-hello scratch (PRUNE changed)" "$T_TMP/last"
 layer_list > "$T_TMP/files"
 check "the newly pruned path is gone" bash -c "! grep -q '^usr/share/hello/' '$T_TMP/files'"
 sm "$HELLO" V=1
-expect "PRUNE back: prune and scratch again" "prune scratch" "$(ran fx-hello)"
+expect "PRUNE back: scratch again" "scratch" "$(ran fx-hello)"
 check "... V=1 shows the old and the new value" \
 	grep -qE "^    PRUNE: '/usr/share/doc .* /usr/share/hello' -> '/usr/share/doc [^']*'\$" "$T_TMP/last"
+expect "the paths PRUNE left out are listed, as matched (lib64 is a symlink)" \
+	"pruned /usr/include pruned /lib64/libhello.a pruned /var/db/pkg" "$(paste -sd' ' "$OUT/fx-hello/pruned")"
+check "... and the finish stage listed what ld.so.cache names" grep -qx /usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1 \
+	<(tar -xOf "$OUT/fx-hello/finish-var-lib-scratchmerge.tar" ./loader-libs)
+# --- PRUNE may not take what the loader's cache names ---
+digest=$(cat "$OUT/fx-hello/digest")
+sm "$HELLO" 'FX_HELLO_PRUNE=$(DEFAULT_PRUNE) /usr/lib/gcc'
+expect "a PRUNE of a library ld.so.cache names fails the build" 1 "$([ $? -ne 0 ] && echo 1 || echo 0)"
+check "... at scratch, naming the glob, the path, the library and what to do instead" grep -q \
+	"fx-hello: stage scratch failed: .*PRUNE /usr/lib/gcc removes /usr/lib/gcc, and ld.so.cache sends the loader to /usr/lib/gcc/x86_64-pc-linux-gnu/12/libgcc_s.so.1: .*FINISH" \
+	"$T_TMP/last"
+expect "... and the image stays as it was" "$digest" "$(cat "$OUT/fx-hello/digest")"
+sm "$HELLO"
+expect "PRUNE back: scratch" "scratch" "$(ran fx-hello)"
 
 sm "$HELLO" "FX_HELLO_USE=-greeting static"
 expect "a USE change reruns from portage on" "$FROM_PORTAGE" "$(ran fx-hello)"
@@ -100,23 +114,23 @@ check "no stamp for the failed stage" test ! -e "$OUT/fx-hello/.stamp-emerge-roo
 check "no snapshot of the failed stage" bash -c "! docker image inspect $(snap fx-hello):emerge-root >/dev/null 2>&1"
 expect "no container left behind" "" "$(containers fx-hello -a)"
 sm "$HELLO"
-expect "the fixed rerun resumes at the failed stage" "lint emerge-root glibc unmerge prune scratch" "$(ran fx-hello)"
+expect "the fixed rerun resumes at the failed stage" "lint emerge-root glibc unmerge finish scratch" "$(ran fx-hello)"
 
-# --- the soname check: a required library missing from ROOT stops prune ---
+# --- the soname check: a required library missing from ROOT stops finish ---
 sm "$HELLO" FX_HELLO_RUNTIME_LIBS_FROM_BUILDER=
 rc=$?
 expect "a missing library fails the build" 1 "$([ $rc -ne 0 ] && echo 1 || echo 0)"
-check "... at prune, naming the package that needs the soname and the builder's that provides it" bash -c \
-	"grep -q 'fx-hello: stage prune failed' '$T_TMP/last' &&
+check "... at finish, naming the package that needs the soname and the builder's that provides it" bash -c \
+	"grep -q 'fx-hello: stage finish failed' '$T_TMP/last' &&
 	 grep -q 'app-misc/hello-1.0-r1 needs libgcc_s.so.1 (x86_64), provided in / by sys-devel/gcc-12.2.0' '$T_TMP/last'"
 check "... and the line to add to the image's Makefile" grep -q \
 	"FX_HELLO_RUNTIME_LIBS_FROM_BUILDER := sys-devel/gcc" "$T_TMP/last"
 sm "$HELLO"
-expect "the library back: glibc stage on" "glibc unmerge prune scratch" "$(ran fx-hello)"
+expect "the library back: glibc stage on" "glibc unmerge finish scratch" "$(ran fx-hello)"
 
 # --- redo ---
 sm "$HELLO/unmerge-redo"
-expect "STAGE-redo reruns that stage and the ones after it" "unmerge prune scratch" "$(ran fx-hello)"
+expect "STAGE-redo reruns that stage and the ones after it" "unmerge finish scratch" "$(ran fx-hello)"
 
 # --- Ctrl-C in the middle of a stage ---
 # in a session of its own, as a terminal would run it: Ctrl-C goes to make's

@@ -88,9 +88,9 @@ framework_setup() {
 		NETWORK=none "$CACHES")
 	HELLO=$IMG/fx-hello
 	# every stage and check of a cold build, in make's order (mk/stages.mk)
-	ALL="config portage lint world-rebuild parent emerge-root glibc unmerge prune scratch"
+	ALL="config portage lint world-rebuild parent emerge-root glibc unmerge finish scratch"
 	# what a change to USE or portage/ reruns (config reads neither)
-	FROM_PORTAGE="portage lint world-rebuild parent emerge-root glibc unmerge prune scratch"
+	FROM_PORTAGE="portage lint world-rebuild parent emerge-root glibc unmerge finish scratch"
 }
 # sm TARGET [VAR=VALUE...]: run make, keep its output in $T_TMP/last
 sm() {

@@ -31,6 +31,14 @@ check "... naming the command line and FX_SECOND_USE" grep -q \
 { grep -v 'eval' "$T_TMP/Makefile.second"; echo 'FX_SECOND_SLOT := 8.4'; echo '$(eval $(image))'; } > "$SECOND/Makefile"
 check "an image's own variable far from every known name (FX_SECOND_SLOT) is allowed" sm -n "$SECOND"
 cp "$T_TMP/Makefile.second" "$SECOND/Makefile"
+# a renamed variable is not passed over: POST_PRUNE is FINISH now
+{ grep -v 'eval' "$T_TMP/Makefile.second"; echo 'FX_SECOND_POST_PRUNE := touch "$$ROOT/x"'; echo '$(eval $(image))'; } \
+	> "$SECOND/Makefile"
+sm -n "$SECOND"
+expect "a renamed variable (FX_SECOND_POST_PRUNE) fails make" failed "$(failed $?)"
+check "... naming the Makefile, the new name and why" grep -q \
+	"$SECOND/Makefile: FX_SECOND_POST_PRUNE is now FX_SECOND_FINISH (it runs before PRUNE now, .*): rename it" "$T_TMP/last"
+cp "$T_TMP/Makefile.second" "$SECOND/Makefile"
 
 # --- an image directory that defines no image ---
 mkdir -p "$IMG/fx-noeval" "$IMG/fx-nomakefile"

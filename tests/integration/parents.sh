@@ -86,8 +86,24 @@ check "the report lists the two layers and their images" jq -e '.layers | length
 
 # --- a change to the parent reruns the child from its parent stage ---
 sm "$CHILD" 'FX_BASE_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
-expect "a PRUNE change of the parent: its prune and scratch" "prune scratch" "$(ran fx-base)"
-expect "... and the child from its parent stage on" "parent emerge-root glibc unmerge prune scratch" "$(ran fx-child)"
+expect "a PRUNE change of the parent: its scratch only (PRUNE is applied on the host)" "scratch" "$(ran fx-base)"
+expect "... and the child from its parent stage on" "parent emerge-root glibc unmerge finish scratch" "$(ran fx-child)"
+check "... laid the parent's filesystem, its PRUNE applied (build/fx-base/root.tar)" bash -c \
+	"tar -tf '$OUT/fx-base/root.tar' | grep -qx usr/bin/hello && ! tar -tf '$OUT/fx-base/root.tar' | grep -q '^usr/share/hello'"
+files_of "$CTAG" > "$T_TMP/child.files"
+check "... so the child has no /usr/share/hello either" bash -c "! grep -q '^usr/share/hello' '$T_TMP/child.files'"
+# --- a parent's rootfs/ is part of its filesystem: the child keeps it ---
+mkdir -p "$BASE/rootfs/etc" && echo base > "$BASE/rootfs/etc/base-release"
+sm "$CHILD"
+expect "a file in the parent's rootfs/: its scratch, and the child from its parent stage on" \
+	"scratch parent emerge-root glibc unmerge finish scratch" "$(ran fx-base) $(ran fx-child)"
+files_of "$CTAG" > "$T_TMP/child.files"
+check "... the child's image has it" grep -qx etc/base-release "$T_TMP/child.files"
+own=$(manifest "$OUT/fx-child/image.tar" | jq -r '.layers[1].digest' | cut -d: -f2)
+tar -xOf "$OUT/fx-child/image.tar" "blobs/sha256/$own" | tar -tzf - | sort > "$T_TMP/own"
+check "... from the parent's layer: the child's has neither it nor a whiteout of it" \
+	bash -c "! grep -q 'base-release' '$T_TMP/own'"
+rm -rf "$BASE/rootfs"
 sm "$CHILD"
 sm "$CHILD"
 expect "nothing changed: nothing runs" "" "$(ran fx-base)$(ran fx-child)"
@@ -115,7 +131,7 @@ expect "both gone: the child from portage on again (the parent was not built wit
 	" / $FROM_PORTAGE" "$(ran fx-base) / $(ran fx-child)"
 
 # --- Ctrl-C while the child lays its parent in: nothing of it kept ---
-for s in parent emerge-root glibc unmerge prune scratch; do rm -f "$OUT/fx-child/.stamp-$s"; done
+for s in parent emerge-root glibc unmerge finish scratch; do rm -f "$OUT/fx-child/.stamp-$s"; done
 rm -f "$T_TMP/mark"
 SLOW_ON=stage SLOW_MARK=$T_TMP/mark SLOW_CLIENT=$OUT/bin/engine setsid env --default-signal=INT "${MK[@]}" \
 	ENGINE_CLIENT="$TOP/tests/integration/slow-client" "$CHILD" > "$T_TMP/sig" 2>&1 &
@@ -129,7 +145,7 @@ check "... make failed, no stamp, snapshot or container of it" bash -c "[ $rc -n
 	[ ! -e '$OUT/fx-child/.stamp-parent' ] && [ -z \"\$(docker ps -aq --filter label=org.scratchmerge.owner=$(cat "$OUT/.sm-id")/fx-child)\" ] &&
 	! docker image inspect $(snap fx-child):parent > /dev/null 2>&1"
 sm "$CHILD"
-expect "... then a plain make resumes at parent" "parent emerge-root glibc unmerge prune scratch" "$(ran fx-child)"
+expect "... then a plain make resumes at parent" "parent emerge-root glibc unmerge finish scratch" "$(ran fx-child)"
 
 # --- reproducible: two clean builds, the same digests ---
 d1=$(cat "$OUT/fx-child/digest")

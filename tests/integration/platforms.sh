@@ -55,8 +55,8 @@ check "the lint checked KEYWORDS for arm64" grep -qx "SM_ARCH='arm64'" "$OUT/fx-
 # --- per platform targets, and nothing to do twice ---
 sm "$MULTI"
 expect "a second make runs nothing" "" "$(ran fx-multi.amd64)$(ran fx-multi.arm64)"
-sm "$MULTI/arm64/prune-redo"
-expect "images/NAME/ARCH/STAGE-redo reruns that platform only" "prune scratch" "$(ran fx-multi.arm64)"
+sm "$MULTI/arm64/finish-redo"
+expect "images/NAME/ARCH/STAGE-redo reruns that platform only" "finish scratch" "$(ran fx-multi.arm64)"
 expect "... not the other" "" "$(ran fx-multi.amd64)"
 
 # --- reproducible ---

@@ -62,7 +62,7 @@ sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUI
 layer_list fx-second > "$T_TMP/files"
 check "without PROVIDED the runtime dependency is in the image" grep -qx usr/bin/extra "$T_TMP/files"
 sm "$SECOND" FX_SECOND_PACKAGES=app-misc/withdep FX_SECOND_RUNTIME_LIBS_FROM_BUILDER= FX_SECOND_PROVIDED=app-misc/extra-2.0
-expect "a PROVIDED change reruns the lint and from emerge-root on" "lint emerge-root glibc unmerge prune scratch" "$(ran fx-second)"
+expect "a PROVIDED change reruns the lint and from emerge-root on" "lint emerge-root glibc unmerge finish scratch" "$(ran fx-second)"
 layer_list fx-second > "$T_TMP/files"
 check "with PROVIDED it is not" bash -c "! grep -q usr/bin/extra '$T_TMP/files' && grep -qx usr/share/withdep/marker '$T_TMP/files'"
 check "the emerge log says why" grep -q "app-misc/extra is in package.provided: not merged" "$OUT/fx-second/emerge-root.log"

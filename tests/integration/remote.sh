@@ -96,14 +96,14 @@ rm -rf "$B_OUT/fx-second"
 since=$(date +%s)
 check "engine B, empty, builds with the same registry" smb "$SECOND" SNAPSHOT_REGISTRY="$SR"
 # (parent and unmerge have nothing to do for fx-second: they tag, locally)
-expect "... taking every container stage and check from it" "portage lint world-rebuild emerge-root glibc prune" \
+expect "... taking every container stage and check from it" "portage lint world-rebuild emerge-root glibc finish" \
 	"$(sed -n 's/^    fx-second \([a-z-]*\): taken from the snapshot registry .*/\1/p' "$T_TMP/last" | paste -sd' ')"
 expect "... so no stage container was started on B" 0 "$(started_on_b "$since")"
 expect "... and the image has A's digest" "$dA" "$(cat "$B_OUT/fx-second/digest" 2> /dev/null)"
 expect "... and runs there" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
 	"$(bdocker run --rm --network none scratchmerge-test/fx-second:latest 2>&1)"
-smb "$SECOND" SNAPSHOT_REGISTRY="$SR" 'FX_SECOND_PRUNE=$(DEFAULT_PRUNE) /usr/share/hello'
-check "a stage whose inputs differ is run, not taken" bash -c "! grep -q 'prune: taken from' '$T_TMP/last' && grep -qx '>>> fx-second prune (PRUNE changed)' '$T_TMP/last'"
+smb "$SECOND" SNAPSHOT_REGISTRY="$SR" 'FX_SECOND_FINISH=touch $$ROOT/finished'
+check "a stage whose inputs differ is run, not taken" bash -c "! grep -q 'finish: taken from' '$T_TMP/last' && grep -qx '>>> fx-second finish (FINISH changed)' '$T_TMP/last'"
 
 smb "$SECOND/clean"
 sm "$SECOND/clean"

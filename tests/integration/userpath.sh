@@ -57,7 +57,7 @@ docker run --rm --network none greeter:latest > "$out/greeter" 2>&1
 echo "--- 3 the README's \"Adding a stage\": its three blocks put where it says"
 blk() { block "adding-a-stage: $1 -->"; }
 blk 'the block' > "$out/block"
-awk -v f="$out/block" '/^STAGES \+= prune$/ { while ((getline l < f) > 0) print l; print "" } { print }' \
+awk -v f="$out/block" '/^STAGES \+= finish$/ { while ((getline l < f) > 0) print l; print "" } { print }' \
 	"$CLONE/mk/stages.mk" > "$out/stages.mk" && mv "$out/stages.mk" "$CLONE/mk/stages.mk"
 blk 'mk/stages/locales.sh' > "$CLONE/mk/stages/locales.sh"
 line=$(blk 'mk/image.mk')
@@ -109,11 +109,11 @@ check "... and its smoke test ran" grep -q 'greeter/test greeter:latest' "$CLONE
 
 ran_in() { sed -n 's/^>>> greeter \([a-z-]*\)\( (.*)\)\{0,1\}$/\1/p' "$T_TMP/out/$1" | paste -sd' '; }
 check "README \"Adding a stage\": make help lists the new stage" grep -q '^  locales: only the LOCALES' "$T_TMP/out/help"
-expect "... an image without LOCALES runs it (tagging, no container), then prune and scratch" \
-	"0 locales prune scratch" "$(st stage-none) $(ran_in stage-none)"
+expect "... an image without LOCALES runs it (tagging, no container), then finish and scratch" \
+	"0 locales finish scratch" "$(st stage-none) $(ran_in stage-none)"
 check "... and the unmerge snapshot was tagged" grep -q 'nothing to do in locales: tagging' "$T_TMP/out/locales-none.log"
 expect "... every locale is there" "usr/share/locale/de/ usr/share/locale/en_GB/ usr/share/locale/fr/" "$(cat "$T_TMP/out/locales-none")"
-expect "... LOCALES=de reruns locales, prune and scratch" "0 locales prune scratch" "$(st stage-de) $(ran_in stage-de)"
+expect "... LOCALES=de reruns locales, finish and scratch" "0 locales finish scratch" "$(st stage-de) $(ran_in stage-de)"
 check "... saying why" grep -qx '>>> greeter locales (LOCALES changed)' "$T_TMP/out/stage-de"
 expect "... and only de is left" "usr/share/locale/de/" "$(cat "$T_TMP/out/locales-de")"
 expect "... GREETER_LOCALE is taken for a typo of GREETER_LOCALES" 2 "$(st stage-typo)"

@@ -1,35 +1,14 @@
-# prune: delete PRUNE (globs under ROOT) except KEEP, run POST_PRUNE, and
-# give ROOT a correct ld.so.cache (ldconfig -r).
+# finish: the soname check, the VDB and the file sizes saved for the SBOM
+# and the report, FINISH, and a correct ld.so.cache (ldconfig -r); ROOT
+# is then exported. PRUNE and KEEP are not applied here but by mkimage in
+# the scratch stage, as it reads ROOT (a change of them runs no
+# container): what ld.so.cache names is listed for it (loader-libs), and
+# PRUNE may not remove it.
 . /scratchmerge/stages/common.sh
 cd "$ROOT_DIR"
 
-kept() {	# is ./$1 a KEEP path, inside one, or above one?
-	for k in $SM_KEEP; do
-		k=${k#/}
-		case $1 in "$k" | "$k"/*) return 0 ;; esac
-		case $k in "$1"/*) return 0 ;; esac
-	done
-	return 1
-}
-
-prune_path() {	# delete ./$1 unless kept; inside a kept parent, go entry by entry
-	if ! kept "$1"; then
-		rm -rf "./$1"
-		echo "pruned /$1"
-		# and the directories that held only it
-		d=$(dirname "$1")
-		[ "$d" = . ] || rmdir -p "$d" 2> /dev/null || true
-	elif [ -d "$1" ] && [ ! -L "$1" ]; then
-		for c in "$1"/* "$1"/.[!.]*; do
-			[ -e "$c" ] || [ -L "$c" ] || continue
-			prune_path "$c"
-		done
-	fi
-}
-
-# Before the VDB goes: every soname a package in ROOT requires must be
-# provided by a package in ROOT, or the image would not start. What is
-# missing is named with the package that needs it and the builder's
+# Every soname a package in ROOT requires must be provided by a package
+# in ROOT, or the image would not start. What is missing is named with the package that needs it and the builder's
 # package that provides it, and the line that copies it over.
 missing=$(vdb --root "$ROOT_DIR" needs --missing --providers /)
 if [ -n "$missing" ]; then
@@ -49,36 +28,27 @@ if [ -n "$missing" ]; then
 fi
 note "soname closure complete: every required library is in ROOT"
 
-# keep ROOT's VDB and the sizes of ROOT's files outside
-# ROOT before PRUNE deletes them (mk/sbom-attach and the report read them)
-rm -rf /var/lib/scratchmerge/vdb /var/lib/scratchmerge/prune-sizes
+# ROOT's VDB and the sizes of ROOT's files, outside ROOT: PRUNE leaves
+# them out of the image (mk/sbom-attach and the report read them)
+rm -rf /var/lib/scratchmerge/vdb /var/lib/scratchmerge/prune-sizes /var/lib/scratchmerge/loader-libs
 mkdir -p /var/lib/scratchmerge/vdb/var/db/pkg
 [ ! -d var/db/pkg ] || cp -a var/db/pkg/. /var/lib/scratchmerge/vdb/var/db/pkg/
 find . -type f -exec stat -c '%s %n' {} + > /var/lib/scratchmerge/prune-sizes
 
-set -f
-for pattern in $SM_PRUNE; do
-	set +f
-	# shellcheck disable=SC2086 # the glob is meant to expand
-	for p in ./${pattern#/}; do
-		[ -e "$p" ] || [ -L "$p" ] || continue
-		prune_path "${p#./}"
-	done
-	set -f
-done
-set +f
-
-if [ -n "$SM_POST_PRUNE" ]; then
-	note "POST_PRUNE: $SM_POST_PRUNE"
-	(ROOT=$ROOT_DIR; export ROOT; eval "$SM_POST_PRUNE")
+if [ -n "$SM_FINISH" ]; then
+	note "FINISH: $SM_FINISH"
+	(ROOT=$ROOT_DIR; export ROOT; eval "$SM_FINISH")
 fi
 
 # ld.so.conf: what ROOT has, plus every directory holding a shared
 # library (the builder registers some, such as gcc's, through env.d,
-# which does not come along)
+# which does not come along). Not /usr/lib/debug: the separate debug
+# files of FEATURES=splitdebug (estrip) are named like the libraries
+# (libc.so.6.debug) but are not loadable, and DEFAULT_PRUNE leaves them out.
 mkdir -p etc
 touch etc/ld.so.conf
-find . \( -name '*.so' -o -name '*.so.[0-9]*' \) \( -type f -o -type l \) | sed 's|^\.||; s|/[^/]*$||' | sort -u |
+find . -path ./usr/lib/debug -prune -o \( -name '*.so' -o -name '*.so.[0-9]*' \) ! -name '*.debug' \
+	\( -type f -o -type l \) -print | sed 's|^\.||; s|/[^/]*$||' | sort -u |
 	while IFS= read -r d; do
 		[ -d ".$d" ] && [ ! -L ".$d" ] || continue
 		grep -qx "$d" etc/ld.so.conf || echo "$d" >> etc/ld.so.conf
@@ -88,3 +58,6 @@ ldconfig -r "$ROOT_DIR"
 # ldconfig's aux-cache records the inodes and ctimes of this build's files:
 # a different image digest every build, and nothing needs it at run time
 rm -f var/cache/ldconfig/aux-cache
+# what ld.so.cache sends the loader to (ldconfig -p: "NAME (FLAGS) => PATH")
+ldconfig -r "$ROOT_DIR" -p | sed -n 's/^[[:space:]].* => //p' > /var/lib/scratchmerge/loader-libs
+note "ld.so.cache names $(wc -l < /var/lib/scratchmerge/loader-libs) libraries (PRUNE must leave them)"
