@@ -181,7 +181,11 @@ if have podman; then
 	PO=$T_TMP/out-podman
 	build_dir "$PO"
 	"${MK[@]}" O="$PO" DOCKER=podman "$IMG/fx-second/clean" > /dev/null 2>&1
-	check "DOCKER=podman builds fx-second" sm O="$PO" DOCKER=podman "$IMG/fx-second"
+	mkdir -p "$T_TMP/tmpdir"
+	TMPDIR="$T_TMP/tmpdir" sm O="$PO" DOCKER=podman "$IMG/fx-second"
+	expect "DOCKER=podman builds fx-second" 0 "$?"
+	expect "... and leaves nothing in TMPDIR (podman's cp - spooled each stage's inputs there, for ever)" \
+		"" "$(ls -A "$T_TMP/tmpdir")"
 	expect "podman ran every stage" "$ALL" "$(ran fx-second)"
 	expect "podman runs the image" "hello from a FROM-scratch image (second) conf: no /etc/hello.conf" \
 		"$("${PODMAN_RUN[@]}" scratchmerge-test/fx-second:latest 2>&1)"
