@@ -186,6 +186,15 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->sde = number("SOURCE_DATE_EPOCH", env, 1, 253402300799LL);
 }
 
+/* what parse_args allocated */
+static void
+free_opts(const struct opts *o)
+{
+	free(o->overlays);
+	free(o->tags);
+	free(o->labels);
+}
+
 /* image.yaml, the --label options laid over its labels; the --tag
  * options checked */
 static void
@@ -362,9 +371,7 @@ write_root(const struct opts *o)
 		tool_die_err(&e, "%s", o->root_out);
 	commit_out(fd);
 	layer_free(&l);
-	free(o->overlays);
-	free(o->tags);
-	free(o->labels);
+	free_opts(o);
 	return tool_finish(0);
 }
 
@@ -534,9 +541,7 @@ write_index(const struct opts *o, char **in, int nin)
 	close(io.spoolfd);
 	if (o->print)
 		printf("sha256:%s\n", io.index_digest);
-	free(o->overlays);
-	free(o->tags);
-	free(o->labels);
+	free_opts(o);
 	return tool_finish(0);
 }
 
@@ -612,8 +617,6 @@ main(int argc, char **argv)
 	}
 	if (o.print)
 		printf("sha256:%s\n", img.manifest_digest);
-	free(o.overlays);
-	free(o.tags);
-	free(o.labels);
+	free_opts(&o);
 	return tool_finish(0);
 }
