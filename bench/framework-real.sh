@@ -189,7 +189,9 @@ fi
 exit \$rc
 EOF
 # the engine client writes the container's own start and end to the
-# stage's log: "engine: the container ran from STARTED to FINISHED"
+# stage's log: "engine: the container ran from STARTED to FINISHED"; for
+# a command run in a container kept running (--warm), the client's own
+# times of it: "engine: the command ran in the kept|new container from ..."
 cat > "$W/bin/run-stage" << EOF
 #!/bin/bash
 t0=\$EPOCHREALTIME
@@ -197,7 +199,7 @@ t0=\$EPOCHREALTIME
 rc=\$?
 t1=\$EPOCHREALTIME
 while [ \$# -gt 0 ]; do case \$1 in --stage) stage=\$2 ;; --log) log=\$2 ;; esac; shift; done
-ran=\$(sed -n 's/^engine: the container ran from \\([^ ]*\\) to \\([^ ]*\\)\$/\\1 \\2/p' "\$log" | tail -1)
+ran=\$(sed -n -E 's/^engine: the (container|command) ran (in the ([a-z]+) container )?from ([^ ]*) to ([^ ]*)\$/\\4 \\5 \\3/p' "\$log" | tail -1)
 echo "stage \$t0 \$t1 \$stage \$ran" >> "$W/calls.log"
 exit \$rc
 EOF

@@ -3,9 +3,13 @@
 the log its instrumented make writes:
   call T0 T1 RC ARGS...      one engine call (host clock, $EPOCHREALTIME)
   run STARTED FINISHED       after `start`: the container's own times
-  stage T0 T1 STAGE [STARTED FINISHED]  one mk/run-stage, and the times its
-                             container ran (from the stage's log); or
-                             (STAGE scratch) mk/scratch, on the host
+  stage T0 T1 STAGE [STARTED FINISHED [HOW]]  one mk/run-stage, and the
+                             times its container ran (from the stage's
+                             log); HOW kept|new: its command ran (exec) in
+                             a container kept from the stage before, or in
+                             a new one kept running for it, and the times
+                             are the client's (the exec's own start in
+                             them); or (STAGE scratch) mk/scratch, on the host
   make T0 T1                 the whole make
 Wall is a stage's run-stage or mk/scratch (parse: from the start of make
 to the first stage; after the last, the rest of make);
@@ -35,8 +39,9 @@ for line in open(sys.argv[1]):
     elif w[0] == "run" and calls and len(w) == 3:
         calls[-1]["run"] = (ts(w[1]), ts(w[2]))
     elif w[0] == "stage":
-        stages.append((float(w[1]), float(w[2]), w[3]))
-        if len(w) == 6:
+        how = {"kept": " (in the kept container)", "new": " (exec, in a new container)"}.get(w[6] if len(w) > 6 else "", "")
+        stages.append((float(w[1]), float(w[2]), w[3] + how))
+        if len(w) >= 6:
             calls.append({"t0": float(w[1]), "t1": float(w[2]), "name": "stage", "run": (ts(w[4]), ts(w[5]))})
     elif w[0] == "make":
         make = (float(w[1]), float(w[2]))

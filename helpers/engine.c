@@ -19,6 +19,7 @@
 #include "lib/dctr.h"
 #include "lib/dimg.h"
 #include "lib/dstream.h"
+#include "lib/dwarm.h"
 #include "lib/path.h"
 #include "tool.h"
 
@@ -29,12 +30,17 @@ static const char usage_text[] =
 	"        [--ulimit NAME=SOFT[:HARD]]... [--runtime NAME] [--input FILE|-]...\n"
 	"        [--log FILE] [--tee] [--progress SECONDS] [--progress-label TEXT]\n"
 	"        (--commit REPO:TAG | --keep NAME | --discard) [--export PATH=FILE]...\n"
-	"        [--owner LABEL=VALUE]... [--need-volume NAME]... [--upload PATH=FILE]... -- CMD [ARG...]\n"
+	"        [--owner LABEL=VALUE]... [--need-volume NAME]... [--upload PATH=FILE]...\n"
+	"        [--warm FILE [--warm-keep]] -- CMD [ARG...]\n"
 	"        --upload: the tar FILE extracted at PATH (which must exist: an --input\n"
 	"        before it can make it), in the order given with the --inputs\n"
 	"        --owner: first remove the containers that carry these labels (left by a\n"
 	"        stage that was killed), last the dangling images that do; --need-volume:\n"
 	"        exit 3 before creating anything when that volume does not exist\n"
+	"        --warm: CMD runs in the container FILE names when it still runs, was made\n"
+	"        with the same options and its filesystem is --from's image; else in a new one\n"
+	"        that idles; --warm-keep: after the commit the container stays, named in FILE;\n"
+	"        it ends once idle for ENGINE_WARM_IDLE seconds (default 120)\n"
 	"  ids [-d] REF...          REF=ID for each image (-d: and its storage driver)\n"
 	"  info                     VERSION DRIVER of the engine\n"
 	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
@@ -42,8 +48,9 @@ static const char usage_text[] =
 	"  drop-dangling LABEL=VALUE...  remove the dangling images with these labels that nothing uses\n"
 	"  rmi REF...               remove images (no force; a missing one is fine)\n"
 	"  volume-exists NAME...    exit 0 when every volume exists\n"
-	"  tag SRC DST [LABEL=VALUE...]  tag the image SRC as DST (REPO:TAG); with labels, first\n"
-	"                           remove the containers, last the dangling images, that carry them\n";
+	"  tag [--warm FILE] SRC DST [LABEL=VALUE...]  tag the image SRC as DST (REPO:TAG); with\n"
+	"                           labels, first remove the containers (but FILE's), last the\n"
+	"                           dangling images, that carry them\n";
 
 static volatile sig_atomic_t signals;
 
@@ -94,9 +101,10 @@ push(char ***v, size_t *n, char *s)
 	*v = nv;
 }
 
-/* the containers that carry all LABELS, removed with their volumes */
+/* the containers that carry all LABELS, removed with their volumes, but
+ * SPARE (an ID, or NULL) */
 static int
-remove_owned(struct dapi *d, char **labels, size_t n)
+remove_owned(struct dapi *d, char **labels, size_t n, const char *spare)
 {
 	struct err e = { "" };
 	json_t *list, *c;
@@ -110,7 +118,7 @@ remove_owned(struct dapi *d, char **labels, size_t n)
 	json_array_foreach(list, i, c) {
 		const char *id = json_string_value(json_object_get(c, "Id"));
 
-		if (id && dctr_remove(d, id, &e)) {
+		if (id && (!spare || strcmp(id, spare)) && dctr_remove(d, id, &e)) {
 			tool_warn("container %.12s: cannot remove it: %s", id, e.msg);
 			rc = 1;
 		}
@@ -167,6 +175,12 @@ struct stage {
 	long progress;
 	char name[64], id[65], image[80];
 	int kept;
+	/* --warm: the state file; the command (the container's is hold_cmd);
+	 * what the container is made with (dwarm_sig); a kept one was taken */
+	const char *warm;
+	char **cmd, *sig;
+	size_t ncmd;
+	int warm_keep, reused;
 	unsigned long long logged;	/* bytes of output had */
 	char last_byte;		/* the last byte of it */
 	/* progress */
@@ -228,6 +242,8 @@ stage_option(struct stage *s, int c, char *arg)
 	case 'T': s->label = arg; break;
 	case 'o': push(&s->owner, &s->nowner, arg); break;
 	case 'V': push(&s->volumes, &s->nvolumes, arg); break;
+	case 'W': s->warm = arg; break;
+	case 'k': s->warm_keep = 1; break;
 	default: tool_usage(usage_text);
 	}
 }
@@ -247,7 +263,8 @@ parse_stage(struct stage *s, int argc, char **argv)
 		{ "commit", required_argument, NULL, 'C' }, { "keep", required_argument, NULL, 'K' },
 		{ "discard", no_argument, NULL, 'D' }, { "export", required_argument, NULL, 'x' },
 		{ "owner", required_argument, NULL, 'o' }, { "need-volume", required_argument, NULL, 'V' },
-		{ "upload", required_argument, NULL, 'U' },
+		{ "upload", required_argument, NULL, 'U' }, { "warm", required_argument, NULL, 'W' },
+		{ "warm-keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -255,10 +272,13 @@ parse_stage(struct stage *s, int argc, char **argv)
 	s->log_fd = -1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1)
 		stage_option(s, c, optarg);
-	if (!s->spec.image || optind >= argc || !!s->commit + !!s->keep + s->discard != 1)
+	if (!s->spec.image || optind >= argc || !!s->commit + !!s->keep + s->discard != 1 ||
+	    (s->warm_keep && !s->warm) || (s->warm && s->keep))
 		tool_usage(usage_text);
-	s->spec.cmd = argv + optind;
-	s->spec.ncmd = argc - optind;
+	s->spec.cmd = s->cmd = argv + optind;
+	s->spec.ncmd = s->ncmd = argc - optind;
+	if (s->warm && !(s->sig = dwarm_sig(&s->spec)))
+		tool_die("out of memory:");
 	if (!s->spec.name) {	/* a name, so that an interrupted create can be undone */
 		snprintf(s->name, sizeof(s->name), "engine-stage-%ld-%ld", (long)getpid(), (long)time(NULL));
 		s->spec.name = s->name;
@@ -405,6 +425,43 @@ follow(struct dapi *d, struct stage *s, struct err *e)
 	}
 }
 
+/* the time now as the engine writes StartedAt (RFC 3339, UTC, ns) */
+static void
+stamp(char out[40])
+{
+	struct timespec ts;
+	struct tm tm;
+	char sec[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 40, "%s.%09ldZ", sec, ts.tv_nsec);
+}
+
+/* --warm: the stage's command in the running container (its output goes
+ * nowhere else: exec output is not in the container's log) */
+static int
+run_exec(struct dapi *d, struct stage *s, struct err *e)
+{
+	char started[40], finished[40], line[160];
+	int status, n;
+
+	stamp(started);
+	if (dctr_exec(d, s->id, s->cmd, s->ncmd, output, s, &status, e))
+		return fail(d, s, "its command: %s", e->msg);
+	stamp(finished);
+	/* the engine keeps no times of an exec: these are the client's, from
+	 * its request to the end of the output (the exec's own start in it) */
+	n = snprintf(line, sizeof(line), "%sengine: the command ran in the %s container from %s to %s\n",
+		     s->logged && s->last_byte != '\n' ? "\n" : "", s->reused ? "kept" : "new", started, finished);
+	if (s->log_fd >= 0 && n > 0 && (size_t)n < sizeof(line))
+		path_write_all(s->log_fd, line, n);
+	if (status)
+		return fail(d, s, "exit status %d", status);
+	return 0;
+}
+
 static int
 run_container(struct dapi *d, struct stage *s, struct err *e)
 {
@@ -413,8 +470,10 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 	for (size_t i = 0; i < s->ninputs; i++)
 		if (dctr_upload(d, s->id, s->input_dirs[i], s->input_fds[i], e))
 			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
-	if (dctr_start(d, s->id, e))
+	if (!s->reused && dctr_start(d, s->id, e))
 		return fail(d, s, "cannot start: %s", e->msg);
+	if (s->warm)
+		return run_exec(d, s, e);
 	if (follow(d, s, e))
 		return fail(d, s, "its output: %s", e->msg);
 	if (dctr_wait(d, s->id, &status, e))
@@ -461,7 +520,8 @@ finish(struct dapi *d, struct stage *s, struct err *e)
 	char tmp[4200];
 
 	dapi_set_abort(d, &signals, 2);
-	if (s->commit && dctr_commit(d, s->id, s->commit, s->image, e))
+	/* a kept container's own command writes nothing: no need to freeze it */
+	if (s->commit && dctr_commit(d, s->id, s->commit, !s->warm, s->image, e))
 		return fail(d, s, "cannot commit %s: %s", s->commit, e->msg);
 	if (s->keep && (dctr_remove(d, s->keep, e) || dctr_rename(d, s->id, s->keep, e)))
 		return fail(d, s, "cannot keep it as %s: %s", s->keep, e->msg);
@@ -475,6 +535,73 @@ finish(struct dapi *d, struct stage *s, struct err *e)
 			return fail(d, s, "cannot rename %s to %s: %s", tmp, file, strerror(errno));
 	}
 	s->kept = s->keep != NULL;
+	return 0;
+}
+
+/* --warm: the command of a container kept for the next stage. It does
+ * nothing, and ends once no other process has run in it for warm_idle
+ * seconds (the engine then removes it: AutoRemove), so that one a make
+ * left behind (a stage it was not asked for, SIGKILL) goes by itself.
+ * Only one used less than half that ago is taken. ENGINE_WARM_IDLE sets
+ * it (the tests' short wait; default 120). */
+static long warm_idle = 120;
+static char hold_script[256];
+static char *hold_cmd[] = { "/bin/sh", "-c", hold_script };
+
+static void
+set_warm_idle(void)
+{
+	const char *v = getenv("ENGINE_WARM_IDLE");
+	char *end;
+
+	if (v && *v) {
+		warm_idle = strtol(v, &end, 10);
+		if (*end || warm_idle < 2 || warm_idle > 86400)
+			tool_usage("ENGINE_WARM_IDLE: seconds, from 2 to 86400\n");
+	}
+	snprintf(hold_script, sizeof(hold_script),
+		 "idle=0; while [ $idle -lt %ld ]; do sleep 1; set -- /proc/[0-9]*; "
+		 "if [ $# -gt 1 ]; then idle=0; else idle=$((idle + 1)); fi; done", warm_idle);
+}
+
+/* the container FILE names, when it runs, was made as this one would be
+ * and its filesystem is --from's image (the snapshot the stage before
+ * committed from it): taken; any other is removed */
+static void
+take_warm(struct dapi *d, struct stage *s)
+{
+	struct dwarm w;
+	struct err e = { "" };
+	char image[80], driver[32];
+	time_t t = time(NULL);
+	int r = dwarm_take(s->warm, &w, &e);
+
+	if (r <= 0) {
+		if (r < 0)
+			tool_warn("%s: %s", s->spec.name, e.msg);
+		return;
+	}
+	if (!strcmp(w.sig, s->sig) && t >= w.used && t - w.used < warm_idle / 2 &&
+	    !dimg_id(d, s->spec.image, image, driver, &e) && !strcmp(image, w.image) && dctr_running(d, w.id, &e) == 1) {
+		memcpy(s->id, w.id, sizeof(s->id));
+		s->reused = 1;
+	} else if (dctr_remove(d, w.id, &e))
+		tool_warn("%s: the kept container %.12s: cannot remove it: %s", s->spec.name, w.id, e.msg);
+	dwarm_free(&w);
+}
+
+/* --warm-keep: the committed container stays for the next stage */
+static int
+keep_warm(struct stage *s)
+{
+	struct dwarm w = { .used = time(NULL), .sig = s->sig };
+	struct err e = { "" };
+
+	memcpy(w.id, s->id, sizeof(w.id));
+	memcpy(w.image, s->image, sizeof(w.image));
+	if (!dwarm_save(s->warm, &w, &e))
+		return 1;
+	tool_warn("%s: %s (the container is removed instead)", s->spec.name, e.msg);
 	return 0;
 }
 
@@ -495,12 +622,25 @@ run_stage(struct dapi *d, struct stage *s)
 			return 3;
 		}
 	}
+	if (s->warm)
+		take_warm(d, s);
 	/* what a stage that was killed (or lost its engine) left behind */
 	if (s->nowner)
-		remove_owned(d, s->owner, s->nowner);
+		remove_owned(d, s->owner, s->nowner, s->reused ? s->id : NULL);
 	/* a create in flight finishes: the engine would make it anyway */
 	dapi_set_abort(d, &signals, 2);
-	if (dctr_create(d, &s->spec, s->id, &e)) {
+	if (s->warm && !s->reused) {
+		s->spec.cmd = hold_cmd;
+		s->spec.ncmd = sizeof(hold_cmd) / sizeof(*hold_cmd);
+		s->spec.auto_remove = 1;
+	}
+	if (s->reused) {
+		if (s->log_fd >= 0)
+			dprintf(s->log_fd, "engine: %s: in the container the stage before kept (%.12s)\n", s->spec.name, s->id);
+		/* named for the stage it runs now, as a new one would be */
+		if (dctr_rename(d, s->id, s->spec.name, &e))
+			tool_warn("%s: the kept container %.12s keeps its name: %s", s->spec.name, s->id, e.msg);
+	} else if (dctr_create(d, &s->spec, s->id, &e)) {
 		if (errno == EBUSY) {	/* the name is taken: not ours to remove */
 			tool_warn("%s: cannot create it from %s: %s", s->spec.name, s->spec.image, e.msg);
 			return signals ? 130 : 1;
@@ -513,6 +653,8 @@ run_stage(struct dapi *d, struct stage *s)
 	if ((rc = run_container(d, s, &e)) || (rc = export_all(d, s, &e)) || (rc = finish(d, s, &e)))
 		return rc;
 	dapi_set_abort(d, NULL, 0);
+	if (s->warm_keep && s->commit && keep_warm(s))
+		return 0;
 	if (!s->kept && dctr_remove(d, s->id, &e)) {
 		tool_warn("%s: done, but the container could not be removed: %s", s->spec.name, e.msg);
 		return 1;
@@ -528,6 +670,7 @@ cmd_stage(int argc, char **argv)
 	int rc;
 
 	parse_stage(&s, argc, argv);
+	set_warm_idle();
 	open_stage_files(&s);
 	d = connect_engine();
 	catch_signals();
@@ -542,7 +685,7 @@ cmd_stage(int argc, char **argv)
 	dapi_close(d);
 	free(s.spec.labels), free(s.spec.volumes), free(s.spec.env), free(s.spec.caps);
 	free(s.spec.ulimits), free(s.inputs), free(s.exports), free(s.input_fds);
-	free(s.owner), free(s.volumes), free(s.input_dirs);
+	free(s.owner), free(s.volumes), free(s.input_dirs), free(s.sig);
 	if (s.log_fd >= 0 && close(s.log_fd) && !rc) {
 		tool_warn("%s: --log %s:", s.spec.name, s.log);
 		rc = 1;
@@ -675,7 +818,7 @@ cmd_load(struct dapi *d, int argc, char **argv)
 static int
 cmd_rm_owned(struct dapi *d, int argc, char **argv)
 {
-	return remove_owned(d, argv, argc);
+	return remove_owned(d, argv, argc, NULL);
 }
 
 static int
@@ -716,18 +859,29 @@ cmd_volume_exists(struct dapi *d, int argc, char **argv)
 	return rc;
 }
 
+/* tag [--warm FILE] SRC DST [LABEL=VALUE...]: a stage with nothing to do
+ * between two that share a container leaves it (FILE's) be */
 static int
 cmd_tag(struct dapi *d, int argc, char **argv)
 {
-	const char *dst = argv[1], *colon = strrchr(dst, ':'), *slash = strrchr(dst, '/');
+	const char *dst, *colon, *slash, *warm = NULL;
 	char *src, *name, *repo, *tag, *path;
 	struct err e = { "" };
+	struct dwarm w = { .sig = NULL };
 	long st;
 
+	if (argc >= 2 && !strcmp(argv[0], "--warm"))
+		warm = argv[1], argc -= 2, argv += 2;
+	if (argc < 2)
+		tool_usage("tag [--warm FILE] SRC REPO:TAG [LABEL=VALUE...]\n");
+	dst = argv[1], colon = strrchr(dst, ':'), slash = strrchr(dst, '/');
 	if (!colon || (slash && colon < slash))
-		tool_usage("tag SRC REPO:TAG [LABEL=VALUE...]\n");
+		tool_usage("tag [--warm FILE] SRC REPO:TAG [LABEL=VALUE...]\n");
+	if (warm && dwarm_peek(warm, &w, &e) < 0)
+		tool_warn("%s", e.msg);
 	if (argc > 2)
-		remove_owned(d, argv + 2, argc - 2);
+		remove_owned(d, argv + 2, argc - 2, w.sig ? w.id : NULL);
+	dwarm_free(&w);
 	if (!(name = strndup(dst, colon - dst)))
 		tool_die("out of memory:");
 	src = dapi_escape(argv[0]), repo = dapi_escape(name), tag = dapi_escape(colon + 1);

@@ -25,7 +25,7 @@ LIB_SRCS := $(sort $(wildcard helpers/lib/*.c))
 VDB_LIB := atom contents err hex path strset vdb vdb_needs vdb_unmerge
 COPY_LIB := err path strset copy
 USELINT_LIB := atom err md5cache path strset uselint uselint_atoms uselint_closest uselint_files uselint_keywords uselint_repo
-ENGINE_LIB := err dhost dstream dload dssh dapi dctr dimg path
+ENGINE_LIB := err dhost dstream dload dssh dapi dctr dimg dwarm path
 TOOLS := vdb copyfiles uselint mkimage sbom engine
 STATIC_TOOLS := vdb copyfiles uselint
 

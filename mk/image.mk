@@ -487,7 +487,18 @@ run-stage-args = --name $(1) --stage $(2) --dir $(IMG_DIR_$(1)) --from $(call st
 	$(foreach p,$($(2).RUNS),$(call run-stage-program,$(2),$(p),$(1))) \
 	$(foreach c,$($(2).COPY),$(call run-stage-copy,$(1),$(2),$(c))) \
 	$(if $(filter export,$($(2).MODE)),$(foreach e,$(or $($(2).EXPORTS),$(EXPORTS)),--export $(e)=$(call export-file,$(1),$(2),$(e)))) \
-	$(foreach u,$($(2).UPLOADS),$(call run-stage-upload,$(1),$(u)))
+	$(foreach u,$($(2).UPLOADS),$(call run-stage-upload,$(1),$(u))) \
+	$(if $(filter $(2),$(STAGES)),--warm $(O)/$(1)/.warm $(if $(call keeps-warm,$(1),$(2)),--warm-keep))
+# A chain stage's container stays running for the next stage that runs (a
+# stage that only tags, SKIP_UNLESS, is passed over) when that one is a
+# container of the same MOUNTS and network: it runs its script there, and
+# saves a container's create and start (mk/run-stage, --warm).
+stages-after = $(if $(filter $(1),$(firstword $(2))),$(wordlist 2,$(words $(2)),$(2)),$(if \
+	$(2),$(call stages-after,$(1),$(wordlist 2,$(words $(2)),$(2)))))
+next-running = $(firstword $(foreach t,$(call stages-after,$(2),$(STAGES)),$(if $(filter tag,$(call stage-mode,$(1),$(t))),,$(t))))
+same-mounts = $(and $(filter container,$($(3).KIND)),$(if $(filter-out $($(2).MOUNTS),$($(3).MOUNTS))$(filter-out \
+	$($(3).MOUNTS),$($(2).MOUNTS)),,1),$(filter $(call stage-network,$(1),$(2)),$(call stage-network,$(1),$(3))))
+keeps-warm = $(and $(filter commit,$(call stage-mode,$(1),$(2))),$(call same-mounts,$(1),$(2),$(call next-running,$(1),$(2))))
 # --copy DIR=DEST: the parents' first when the stage inherits DIR
 run-stage-copy = $(foreach a,$(if $(filter $(firstword $(subst :, ,$(3))),$($(2).INHERIT)),$(call \
 	ancestors,$(1))) $(1),--copy $(IMG_DIR_$(a))/$(subst :,=,$(3)))

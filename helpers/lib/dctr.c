@@ -71,7 +71,8 @@ dctr_create_body(const struct dctr_spec *s)
 				 "CapAdd", dapi_strings(s->caps, s->ncaps),
 				 "Ulimits", ulimits(s->ulimits, s->nulimits));
 
-	if (host && s->runtime && json_object_set_new(host, "Runtime", json_string(s->runtime))) {
+	if (host && ((s->runtime && json_object_set_new(host, "Runtime", json_string(s->runtime))) ||
+		     (s->auto_remove && json_object_set_new(host, "AutoRemove", json_true())))) {
 		json_decref(host);
 		return NULL;
 	}
@@ -250,7 +251,7 @@ commit_query(const char *ref, char *out, size_t n, struct err *e)
 }
 
 int
-dctr_commit(struct dapi *d, const char *id, const char *ref, char image[80], struct err *e)
+dctr_commit(struct dapi *d, const char *id, const char *ref, int pause, char image[80], struct err *e)
 {
 	char q[1024], path[1200];
 	json_t *body = json_object(), *reply = NULL;
@@ -261,7 +262,7 @@ dctr_commit(struct dapi *d, const char *id, const char *ref, char image[80], str
 		json_decref(body);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/commit?container=%s&%s", id, q);
+	snprintf(path, sizeof(path), "/commit?container=%s&%s%s", id, q, pause ? "" : "&pause=0");
 	/* the podman service wants a body (the config to change: none) */
 	st = dapi_json(d, "POST", path, body, &reply, e);
 	json_decref(body);
@@ -278,6 +279,73 @@ dctr_commit(struct dapi *d, const char *id, const char *ref, char image[80], str
 	snprintf(image, 80, "%s%s", strchr(got, ':') ? "" : "sha256:", got);
 	json_decref(reply);
 	return 0;
+}
+
+/* the exec's ExitCode once it no longer runs: its output can end a
+ * moment before the engine records the exit */
+static int
+exec_status(struct dapi *d, const char *exec, int *status, struct err *e)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/exec/%s/json", exec);
+	for (int tries = 0;; tries++) {
+		json_t *reply = NULL, *running, *code;
+		int r = -1;
+
+		if (expect(dapi_json(d, "GET", path, NULL, &reply, e), 0))
+			return -1;
+		running = json_object_get(reply, "Running");
+		code = json_object_get(reply, "ExitCode");
+		if (json_is_false(running) && json_is_integer(code)) {
+			*status = json_integer_value(code);
+			r = 0;
+		} else if (tries == 200)
+			err_set(e, EPROTO, "the engine still says the command runs after its output ended");
+		else
+			r = 1;
+		json_decref(reply);
+		if (r <= 0)
+			return r;
+		usleep(10000);
+	}
+}
+
+int
+dctr_exec(struct dapi *d, const char *id, char **cmd, size_t n, dstream_fn fn, void *arg, int *status,
+	  struct err *e)
+{
+	static const char start[] = "{\"Detach\":false,\"Tty\":false}";
+	char path[160], exec[80];
+	json_t *body = json_pack("{s:b, s:b, s:b, s:o*}", "AttachStdin", 0, "AttachStdout", 1, "AttachStderr", 1,
+				 "Cmd", dapi_strings(cmd, n)), *reply = NULL;
+	struct demux m = { .fn = fn, .arg = arg };
+	struct dapi_req r = { .method = "POST", .path = path, .type = "application/json", .body = start,
+			      .body_len = sizeof(start) - 1, .sink = demux, .sink_arg = &m };
+	const char *got;
+	long st;
+
+	if (!body)
+		return err_set(e, ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "/containers/%s/exec", id);
+	st = dapi_json(d, "POST", path, body, &reply, e);
+	json_decref(body);
+	if (expect(st, 0)) {
+		json_decref(reply);
+		return -1;
+	}
+	got = json_string_value(json_object_get(reply, "Id"));
+	if (!got || strlen(got) >= sizeof(exec)) {
+		json_decref(reply);
+		return err_set(e, EPROTO, "no exec ID in the engine's answer");
+	}
+	snprintf(exec, sizeof(exec), "%s", got);
+	json_decref(reply);
+	dstream_init(&m.s);
+	snprintf(path, sizeof(path), "/exec/%s/start", exec);
+	if (expect(dapi_do(d, &r, NULL, e), 0) || dstream_end(&m.s, e))
+		return -1;
+	return exec_status(d, exec, status, e);
 }
 
 int

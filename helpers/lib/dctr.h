@@ -1,6 +1,6 @@
 /* dctr: a container's life through the engine's API (dapi): created from
  * a spec, a tar uploaded into it, started, its output streamed, waited
- * for, committed, renamed, a path exported, removed; and the containers
+ * for, a command run in it while it runs (exec), committed, renamed, a path exported, removed; and the containers
  * that carry given labels. */
 #ifndef DCTR_H
 #define DCTR_H
@@ -26,6 +26,7 @@ struct dctr_spec {
 	size_t ncmd, nenv, nlabels, nvolumes, ncaps;
 	struct dctr_ulimit *ulimits;
 	size_t nulimits;
+	int auto_remove;	/* the engine removes it once it exits */
 };
 
 /* "nofile=1024:2048" or "nofile=1024" (soft = hard) into U. -1 EINVAL. */
@@ -47,8 +48,15 @@ int dctr_logs(struct dapi *d, const char *id, int follow, unsigned long long fro
 	      struct err *e);
 /* Wait until it is not running; its exit status into *STATUS. */
 int dctr_wait(struct dapi *d, const char *id, int *status, struct err *e);
-/* Commit it as REF (REPO[:TAG]); the new image's ID into IMAGE. */
-int dctr_commit(struct dapi *d, const char *id, const char *ref, char image[80], struct err *e);
+/* Commit it as REF (REPO[:TAG]); the new image's ID into IMAGE. PAUSE:
+ * a running container is frozen while its layer is read (the engine's
+ * default); 0 for one whose processes write nothing. */
+int dctr_commit(struct dapi *d, const char *id, const char *ref, int pause, char image[80], struct err *e);
+/* Run CMD (N words) in the running container, as its user, in its
+ * working directory, with its environment; its stdout and stderr to FN as
+ * dstream delivers them, its exit status into *STATUS once it ended. */
+int dctr_exec(struct dapi *d, const char *id, char **cmd, size_t n, dstream_fn fn, void *arg, int *status,
+	      struct err *e);
 int dctr_rename(struct dapi *d, const char *id, const char *name, struct err *e);
 /* Write to FD the tar of the container's PATH that `docker cp ID:PATH/. -`
  * writes (entries relative to PATH): the engine's own archive of PATH/. */

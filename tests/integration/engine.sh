@@ -5,8 +5,9 @@
 # engine's own `cp`, byte for byte), a failing command, SIGINT while the
 # command runs, SIGTERM while the input uploads, the log in order with
 # --tee, progress lines; load with a tag moved (the old image goes);
-# ids, info, rm-owned, drop-dangling, rmi, volume-exists. After every
-# failure and interruption: no container and no snapshot of it.
+# ids, info, rm-owned, drop-dangling, rmi, volume-exists; --warm (a
+# container kept running between stages: taken only when it matches).
+# After every failure and interruption: no container and no snapshot of it.
 . "$(dirname "$0")/lib.sh"
 
 E=$BIN/engine
@@ -205,6 +206,83 @@ docker volume create "$RUN-vol" > /dev/null
 expect "volume-exists: yes" 0 "$?"
 "$E" volume-exists "$RUN-vol" "$RUN-novol"
 expect "volume-exists: one missing" 1 "$?"
+
+# --- --warm: a container kept running between two stages ---
+W=$T_TMP/warm
+# ws FROM SNAP NAME [FLAG...] -- CMD...: a stage with --warm W, owned by this run
+ws() {
+	local from=$1 snap=$2 name=$3
+	shift 3
+	"$E" stage --from "$from" --label "$LBL" --owner "$LBL" --network none --name "$name" \
+		--log "$T_TMP/$name.log" --commit "$snap" --warm "$W" "$@"
+}
+state() { docker inspect --format '{{.State.Status}}' "$1" 2> /dev/null | grep . || echo gone; }
+snap_there() { docker image inspect "$1" > /dev/null 2>&1 && echo snapshot || echo no-snapshot; }
+rm -f "$W"
+ws "$RUN/bb:1" "$RUN/w:1" "$RUN-w1" --warm-keep -- /bin/sh -c 'echo one > /one' > "$T_TMP/out" 2>&1
+kept=$(head -n 1 "$W" 2> /dev/null)
+expect "--warm --warm-keep: done, and its container still runs, named in FILE" "0 running 1" \
+	"$? $(state "$kept") $(docker ps -q --filter "label=$LBL" | wc -l)"
+expect "... FILE names the snapshot's image" "$(docker image inspect --format '{{.Id}}' "$RUN/w:1")" "$(sed -n 2p "$W")"
+ws "$RUN/w:1" "$RUN/w:2" "$RUN-w2" --warm-keep -- /bin/sh -c 'cat /one; echo two > /two' > "$T_TMP/out" 2>&1
+expect "the next stage, from that snapshot, runs in the same container" "0 $kept one" \
+	"$? $(head -n 1 "$W") $(grep -v '^engine: ' "$T_TMP/$RUN-w2.log")"
+check "... its log says so" grep -q "^engine: $RUN-w2: in the container the stage before kept" "$T_TMP/$RUN-w2.log"
+check "... with the client's times of the command" \
+	grep -qE '^engine: the command ran in the kept container from [0-9-]+T[0-9:.]+Z to [0-9-]+T[0-9:.]+Z$' "$T_TMP/$RUN-w2.log"
+expect "... the container is named for the stage it ran" "/$RUN-w2" "$(docker inspect --format '{{.Name}}' "$kept")"
+expect "... its snapshot holds what both stages wrote" "one two" \
+	"$("$E" stage --from "$RUN/w:2" --network none --tee --discard -- /bin/cat /one /two 2>&1 | paste -sd' ')"
+ws "$RUN/w:1" "$RUN/w:3" "$RUN-w3" --warm-keep -- /bin/sh -c 'test ! -e /two' > "$T_TMP/out" 2>&1
+expect "a stage from another image than the kept container's: a new container, the kept one removed" \
+	"0 gone running" "$? $(state "$kept") $(state "$(head -n 1 "$W")")"
+kept=$(head -n 1 "$W")
+ws "$RUN/w:3" "$RUN/w:4" "$RUN-w4" --env X=1 --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+expect "a stage with other options (an --env more): a new container, the kept one removed" "0 gone running" \
+	"$? $(state "$kept") $(state "$(head -n 1 "$W")")"
+kept=$(head -n 1 "$W")
+sed -i "3s/.*/$(($(date +%s) - 100))/" "$W"
+ws "$RUN/w:4" "$RUN/w:5" "$RUN-w5" --env X=1 --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+expect "a container kept longer ago than half its idle time: not taken, removed" "0 gone running" \
+	"$? $(state "$kept") $(state "$(head -n 1 "$W")")"
+kept=$(head -n 1 "$W")
+"$E" tag --warm "$W" "$RUN/w:5" "$RUN/w:6" "$LBL" > "$T_TMP/out" 2>&1
+expect "tag --warm FILE with the owner's labels: tagged, the kept container spared" "0 running" "$? $(state "$kept")"
+ws "$RUN/w:6" "$RUN/w:7" "$RUN-w7" --env X=1 --warm-keep -- /bin/sh -c 'echo x > /x; exit 4' > "$T_TMP/out" 2>&1
+expect "a failing command in the kept container: exit 1; the container, FILE and the snapshot gone" \
+	"1 gone no-file no-snapshot" "$? $(state "$kept") $(ls "$W" 2> /dev/null || echo no-file) $(snap_there "$RUN/w:7")"
+check "... the message names the stage and the status" grep -qx "engine: $RUN-w7: exit status 4" "$T_TMP/out"
+ws "$RUN/w:6" "$RUN/w:8" "$RUN-w8" --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+kept=$(head -n 1 "$W")
+# (the tool itself in the background: a shell function there ignores SIGINT)
+"$E" stage --from "$RUN/w:8" --label "$LBL" --owner "$LBL" --network none --name "$RUN-w9" --log "$T_TMP/$RUN-w9.log" \
+	--commit "$RUN/w:9" --warm "$W" --warm-keep -- /bin/sh -c 'echo started; sleep 60' > "$T_TMP/out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q started "$T_TMP/$RUN-w9.log" 2> /dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+expect "SIGINT while a kept container runs the command: 130; the container, FILE and the snapshot gone" \
+	"130 gone no-file no-snapshot" "$? $(state "$kept") $(ls "$W" 2> /dev/null || echo no-file) $(snap_there "$RUN/w:9")"
+echo junk > "$W"
+ws "$RUN/w:8" "$RUN/w:10" "$RUN-w10" -- /bin/true > "$T_TMP/out" 2>&1
+expect "a FILE that is not a state: warned, removed, a new container" "0 no-file" "$? $(ls "$W" 2> /dev/null || echo no-file)"
+check "... the warning names the stage and the file" grep -q "engine: $RUN-w10: $W: not a kept container's state" "$T_TMP/out"
+ENGINE_WARM_IDLE=3 ws "$RUN/w:8" "$RUN/w:11" "$RUN-w11" --warm-keep -- /bin/sh -c 'sleep 5; echo slept' > "$T_TMP/out" 2>&1
+kept=$(head -n 1 "$W")
+expect "ENGINE_WARM_IDLE=3: a command that runs longer than that is not cut short" "0 slept running" \
+	"$? $(grep -v '^engine: ' "$T_TMP/$RUN-w11.log") $(state "$kept")"
+for _ in $(seq 100); do [ "$(state "$kept")" = gone ] && break; sleep 0.1; done
+expect "... then idle for 3 s, the kept container ends and the engine removes it" gone "$(state "$kept")"
+ws "$RUN/w:11" "$RUN/w:12" "$RUN-w12" --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+expect "... and the next stage makes a new one" "0 running" "$? $(state "$(head -n 1 "$W")")"
+kept=$(head -n 1 "$W")
+ws "$RUN/w:12" "$RUN/w:13" "$RUN-w13" -- /bin/true > "$T_TMP/out" 2>&1
+expect "a stage without --warm-keep: the container it took is removed, FILE too" "0 gone no-file containers=0" \
+	"$? $(state "$kept") $(ls "$W" 2> /dev/null || echo no-file) $(left docker | cut -d' ' -f1)"
+"$E" stage --from "$RUN/bb:1" --discard --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+expect "--warm-keep without --warm: a usage error" 2 "$?"
+# the newest first: a snapshot goes before the one it was committed from
+docker images --format '{{.Repository}}:{{.Tag}}' "$RUN/w" | xargs -r docker rmi > /dev/null
 
 docker_leftovers
 

@@ -44,6 +44,29 @@ sm "$SECOND/clean"
 docker rmi scratchmerge-test/fx-second:latest > /dev/null 2>&1
 expect "clean (and removing the loaded image) gives back the engine as it was" "$before" "$(objects)"
 
+# --- a container kept between two stages of the same mounts (--warm) ---
+# an UNMERGE, so that every stage runs a container (none is --tag-only)
+SIGVARS=("FX_SECOND_PACKAGES=app-misc/hello app-misc/extra" FX_SECOND_UNMERGE=app-misc/extra)
+# (the SIGINT part below signals stages that run in one: emerge-root,
+# unmerge and finish)
+kept_by() { grep -l "in the container the stage before kept" "$OUT"/fx-second/*.log | sed 's|.*/||; s|\.log$||' | sort | paste -sd' '; }
+warm_file() { [ -e "$OUT/fx-second/.warm" ] && echo state-file || echo no-state-file; }
+sm "$SECOND/world-rebuild-redo" "${SIGVARS[@]}"
+expect "a chain stage after one of the same mounts and network runs in its container" "emerge-root finish unmerge" "$(kept_by)"
+expect "... and once make is done, no container of the image is left, nor the state file" "0 no-state-file" \
+	"$(containers fx-second -a | wc -l) $(warm_file)"
+for s in glibc unmerge finish scratch; do rm -f "$OUT/fx-second/.stamp-$s"; done
+sm "$SECOND/glibc" "${SIGVARS[@]}"
+expect "make images/NAME/glibc: glibc's container runs on, kept for unmerge" "glibc running state-file" \
+	"$(ran fx-second) $(docker inspect --format '{{.State.Status}}' "$(head -n 1 "$OUT/fx-second/.warm")") $(warm_file)"
+sm "$SECOND" "${SIGVARS[@]}"
+expect "... the next make's unmerge runs in it, and leaves nothing" "unmerge finish scratch|kept|0 no-state-file" \
+	"$(ran fx-second)|$(grep -q 'in the container the stage before kept' "$OUT/fx-second/unmerge.log" && echo kept)|$(containers fx-second -a | wc -l) $(warm_file)"
+for s in glibc unmerge finish scratch; do rm -f "$OUT/fx-second/.stamp-$s"; done
+sm "$SECOND/glibc" "${SIGVARS[@]}"
+sm "$SECOND/clean"
+expect "... clean removes a kept container" "0 no-state-file" "$(containers fx-second -a | wc -l) $(warm_file)"
+
 # --- snapshots belong to one build directory ---
 OUT2=$T_TMP/out2
 build_dir "$OUT2"
@@ -76,8 +99,6 @@ check "... and nothing recreated the old path" test ! -e "$MV"
 # process group, as a terminal's Ctrl-C or a service manager's stop would.
 # (The config check makes no engine call: one mkimage run of milliseconds;
 # fx-second has no PARENT, so its parent stage only tags a snapshot.)
-# an UNMERGE, so that every stage runs a container (none is --tag-only)
-SIGVARS=("FX_SECOND_PACKAGES=app-misc/hello app-misc/extra" FX_SECOND_UNMERGE=app-misc/extra)
 # a pause of this run's own length: the pkill below stops its sleeps, not
 # another test's `sleep 30`
 export SLOW_SECONDS=$((100 + $$ % 800))

@@ -75,6 +75,19 @@ test_create_body_minimal(void **state)
 	json_decref(body);
 }
 
+/* auto_remove: HostConfig.AutoRemove (a kept container's) */
+static void
+test_create_body_auto_remove(void **state)
+{
+	char *cmd[] = { "true" };
+	struct dctr_spec s = { .name = "n", .image = "img", .cmd = cmd, .ncmd = 1, .auto_remove = 1 };
+	json_t *body = dctr_create_body(&s);
+
+	(void)state;
+	assert_true(json_is_true(json_object_get(json_object_get(body, "HostConfig"), "AutoRemove")));
+	json_decref(body);
+}
+
 int
 main(void)
 {
@@ -82,6 +95,7 @@ main(void)
 		cmocka_unit_test(test_ulimit),
 		cmocka_unit_test(test_create_body),
 		cmocka_unit_test(test_create_body_minimal),
+		cmocka_unit_test(test_create_body_auto_remove),
 	};
 
 	return cmocka_run_group_tests_name("dctr", tests, NULL, NULL);
