@@ -3,7 +3,8 @@
 # today: the leftovers' ps, create, cp of a small tar, start -a, inspect,
 # commit, rm, the dangling images' sweep. The command is `true`, so the
 # whole time is overhead. docker (the engine that answers), and the podman
-# service against the podman CLI.
+# service against the podman CLI. On docker also the stage run in a
+# container kept by the stage before (engine stage --warm).
 . "$(dirname "$0")/lib.sh"
 need docker busybox tar
 E=$BIN/engine
@@ -52,6 +53,23 @@ side() {
 	report "| $name: \`engine stage --discard\` (create, start, logs, wait, remove: the engine's own floor) | $(med "$name-floor") | $(ratio "$name-floor" "$name-cli") |"
 }
 
+# kept NAME: the same stage with --warm --warm-keep, from the snapshot it
+# commits over, so that every run after the first takes the container the
+# run before kept (upload, exec, commit: no create, start or remove)
+kept() {
+	local name=$1 w=$B/warm
+	local st="$E stage --from bench-engine/kept:1 --name bench-kept.\$\$ --label $L --label org.scratchmerge.role=work --owner $L --network none --input $B/in.tar --log $B/kept.log --commit bench-engine/kept:1 --warm $w --warm-keep -- /bin/true"
+
+	docker tag "$FX" bench-engine/kept:1
+	rm -f "$w"
+	hf "$name-kept" "$RUNS" "" "bash -c '$st'"
+	grep -q "in the container the stage before kept" "$B/kept.log" || { echo "bench: the kept container was not taken" >&2; exit 1; }
+	report "| $name: the same stage in the container the stage before kept (\`engine stage --warm\`: upload, exec, commit; with rm-owned and drop-dangling) | $(med "$name-kept") | $(ratio "$name-kept" "$name-cli") |"
+	KEPT_VS_NEW="The stage in a kept container against \`engine stage\` alone (a new one, same run): $(ratio "$name-kept" "$name-api-stage") of its time."
+	docker rm -f "$(head -n 1 "$w")" > /dev/null 2>&1
+	docker images -q bench-engine/kept | xargs -r docker rmi -f > /dev/null 2>&1
+}
+
 report "## One container stage: \`engine stage\` against the docker CLI sequence (bench/run engine)"
 report
 report "A \`true\` container from a busybox image, a 64 KiB tar uploaded to /, committed, removed: the time is all overhead."
@@ -61,6 +79,7 @@ report "|---|---|---|"
 docker rmi -f "$FX" > /dev/null 2>&1
 tar -C "$B/root" -c . | docker import - "$FX" > /dev/null
 side "docker $(docker version --format '{{.Server.Version}}') ($(docker info --format '{{.Driver}}'))" docker "" ""
+kept "docker"
 docker ps -aq --filter "label=$L" | xargs -r docker rm -f > /dev/null
 docker rmi -f "$FX" bench-engine/cli:1 bench-engine/api:1 > /dev/null 2>&1
 
@@ -82,3 +101,5 @@ fi
 report
 report "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 report
+report
+report "$KEPT_VS_NEW"
