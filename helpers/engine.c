@@ -384,21 +384,36 @@ fail(struct dapi *d, struct stage *s, const char *fmt, ...)
 	return signals ? 130 : 1;
 }
 
+/* a line of the client's own in the log ("engine: ..."), on a line of
+ * its own after output that did not end one */
+static void
+log_note(struct stage *s, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (s->log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if (s->logged && s->last_byte != '\n')
+		path_write_all(s->log_fd, "\n", 1);
+	path_write_all(s->log_fd, line, n);
+}
+
 /* the container's own run, in the log (bench/stage-times.py reads it) */
 static void
 log_times(struct dapi *d, struct stage *s)
 {
-	char started[40], finished[40], line[128];
+	char started[40], finished[40];
 	struct err e = { "" };
-	int n;
 
-	if (s->log_fd < 0 || dctr_times(d, s->id, started, finished, &e))
-		return;
-	/* on a line of its own, after output that did not end one */
-	n = snprintf(line, sizeof(line), "%sengine: the container ran from %s to %s\n",
-		     s->logged && s->last_byte != '\n' ? "\n" : "", started, finished);
-	if (n > 0 && (size_t)n < sizeof(line))
-		path_write_all(s->log_fd, line, n);
+	if (s->log_fd >= 0 && !dctr_times(d, s->id, started, finished, &e))
+		log_note(s, "engine: the container ran from %s to %s\n", started, finished);
 }
 
 /* The container's output as it comes, until it exits. A follow that has
@@ -444,8 +459,8 @@ stamp(char out[40])
 static int
 run_exec(struct dapi *d, struct stage *s, struct err *e)
 {
-	char started[40], finished[40], line[160];
-	int status, n;
+	char started[40], finished[40];
+	int status;
 
 	stamp(started);
 	if (dctr_exec(d, s->id, s->cmd, s->ncmd, output, s, &status, e))
@@ -453,10 +468,8 @@ run_exec(struct dapi *d, struct stage *s, struct err *e)
 	stamp(finished);
 	/* the engine keeps no times of an exec: these are the client's, from
 	 * its request to the end of the output (the exec's own start in it) */
-	n = snprintf(line, sizeof(line), "%sengine: the command ran in the %s container from %s to %s\n",
-		     s->logged && s->last_byte != '\n' ? "\n" : "", s->reused ? "kept" : "new", started, finished);
-	if (s->log_fd >= 0 && n > 0 && (size_t)n < sizeof(line))
-		path_write_all(s->log_fd, line, n);
+	log_note(s, "engine: the command ran in the %s container from %s to %s\n", s->reused ? "kept" : "new",
+		 started, finished);
 	if (status)
 		return fail(d, s, "exit status %d", status);
 	return 0;
@@ -635,8 +648,7 @@ run_stage(struct dapi *d, struct stage *s)
 		s->spec.auto_remove = 1;
 	}
 	if (s->reused) {
-		if (s->log_fd >= 0)
-			dprintf(s->log_fd, "engine: %s: in the container the stage before kept (%.12s)\n", s->spec.name, s->id);
+		log_note(s, "engine: %s: in the container the stage before kept (%.12s)\n", s->spec.name, s->id);
 		/* named for the stage it runs now, as a new one would be */
 		if (dctr_rename(d, s->id, s->spec.name, &e))
 			tool_warn("%s: the kept container %.12s keeps its name: %s", s->spec.name, s->id, e.msg);

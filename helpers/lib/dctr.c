@@ -112,36 +112,46 @@ expect(long status, long ok_too)
 	return status / 100 == 2 || status == ok_too ? 0 : -1;
 }
 
+/* POST PATH with BODY (JSON; NULL: none); the answer's "Id" (shorter
+ * than N) into OUT; else "no WHAT" */
+static int
+post_id(struct dapi *d, const char *path, json_t *body, char *out, size_t n, const char *what, struct err *e)
+{
+	json_t *reply = NULL;
+	const char *got;
+
+	if (expect(dapi_json(d, "POST", path, body, &reply, e), 0)) {
+		json_decref(reply);
+		return -1;
+	}
+	got = json_string_value(json_object_get(reply, "Id"));
+	if (!got || strlen(got) >= n) {
+		json_decref(reply);
+		return err_set(e, EPROTO, "no %s", what);
+	}
+	memcpy(out, got, strlen(got) + 1);
+	json_decref(reply);
+	return 0;
+}
+
 int
 dctr_create(struct dapi *d, const struct dctr_spec *s, char id[65], struct err *e)
 {
 	char path[1024], *name = dapi_escape(s->name), *plat = s->platform ? dapi_escape(s->platform) : NULL;
-	json_t *body = dctr_create_body(s), *reply = NULL;
-	const char *got;
-	long st = -1;
+	json_t *body = dctr_create_body(s);
+	int rc = -1;
 
 	if (!name || (s->platform && !plat) || !body)
 		err_set(e, ENOMEM, "out of memory");
 	else if (snprintf(path, sizeof(path), "/containers/create?name=%s%s%s", name,
 			  plat ? "&platform=" : "", plat ? plat : "") >= (int)sizeof(path))
 		err_set(e, ENAMETOOLONG, "the name or platform is too long");
-	else
-		st = dapi_json(d, "POST", path, body, &reply, e);
+	else if (!(rc = post_id(d, path, body, id, 65, "container ID in the engine's answer", e)) && strlen(id) != 64)
+		rc = err_set(e, EPROTO, "no container ID in the engine's answer");
 	free(name);
 	free(plat);
 	json_decref(body);
-	if (expect(st, 0)) {
-		json_decref(reply);
-		return -1;
-	}
-	got = json_string_value(json_object_get(reply, "Id"));
-	if (!got || strlen(got) != 64) {
-		json_decref(reply);
-		return err_set(e, EPROTO, "no container ID in the engine's answer");
-	}
-	memcpy(id, got, 65);
-	json_decref(reply);
-	return 0;
+	return rc;
 }
 
 int
@@ -253,31 +263,22 @@ commit_query(const char *ref, char *out, size_t n, struct err *e)
 int
 dctr_commit(struct dapi *d, const char *id, const char *ref, int pause, char image[80], struct err *e)
 {
-	char q[1024], path[1200];
-	json_t *body = json_object(), *reply = NULL;
-	const char *got;
-	long st;
+	char q[1024], path[1200], got[72];
+	json_t *body;
+	int rc;
 
-	if (commit_query(ref, q, sizeof(q), e)) {
-		json_decref(body);
+	if (commit_query(ref, q, sizeof(q), e))
 		return -1;
-	}
 	snprintf(path, sizeof(path), "/commit?container=%s&%s%s", id, q, pause ? "" : "&pause=0");
 	/* the podman service wants a body (the config to change: none) */
-	st = dapi_json(d, "POST", path, body, &reply, e);
+	if (!(body = json_object()))
+		return err_set(e, ENOMEM, "out of memory");
+	rc = post_id(d, path, body, got, sizeof(got), "image ID in the engine's answer to commit", e);
 	json_decref(body);
-	if (expect(st, 0)) {
-		json_decref(reply);
+	if (rc)
 		return -1;
-	}
-	got = json_string_value(json_object_get(reply, "Id"));
-	if (!got || strlen(got) >= 72) {
-		json_decref(reply);
-		return err_set(e, EPROTO, "no image ID in the engine's answer to commit");
-	}
 	/* podman's answer has no "sha256:" */
 	snprintf(image, 80, "%s%s", strchr(got, ':') ? "" : "sha256:", got);
-	json_decref(reply);
 	return 0;
 }
 
@@ -318,29 +319,19 @@ dctr_exec(struct dapi *d, const char *id, char **cmd, size_t n, dstream_fn fn, v
 	static const char start[] = "{\"Detach\":false,\"Tty\":false}";
 	char path[160], exec[80];
 	json_t *body = json_pack("{s:b, s:b, s:b, s:o*}", "AttachStdin", 0, "AttachStdout", 1, "AttachStderr", 1,
-				 "Cmd", dapi_strings(cmd, n)), *reply = NULL;
+				 "Cmd", dapi_strings(cmd, n));
 	struct demux m = { .fn = fn, .arg = arg };
 	struct dapi_req r = { .method = "POST", .path = path, .type = "application/json", .body = start,
 			      .body_len = sizeof(start) - 1, .sink = demux, .sink_arg = &m };
-	const char *got;
-	long st;
+	int rc;
 
 	if (!body)
 		return err_set(e, ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), "/containers/%s/exec", id);
-	st = dapi_json(d, "POST", path, body, &reply, e);
+	rc = post_id(d, path, body, exec, sizeof(exec), "exec ID in the engine's answer", e);
 	json_decref(body);
-	if (expect(st, 0)) {
-		json_decref(reply);
+	if (rc)
 		return -1;
-	}
-	got = json_string_value(json_object_get(reply, "Id"));
-	if (!got || strlen(got) >= sizeof(exec)) {
-		json_decref(reply);
-		return err_set(e, EPROTO, "no exec ID in the engine's answer");
-	}
-	snprintf(exec, sizeof(exec), "%s", got);
-	json_decref(reply);
 	dstream_init(&m.s);
 	snprintf(path, sizeof(path), "/exec/%s/start", exec);
 	if (expect(dapi_do(d, &r, NULL, e), 0) || dstream_end(&m.s, e))
