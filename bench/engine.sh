@@ -37,35 +37,36 @@ true
 EOF
 chmod +x "$B/cli-stage"
 
-# side ENGINE-NAME CLI ENV RUN-FLAGS: the four commands, medians
+# side KEY ENGINE-NAME CLI ENV RUN-FLAGS: the four commands, medians
+# (in files named for KEY)
 side() {
-	local name=$1 cli=$2 env=$3 flags=$4
+	local key=$1 name=$2 cli=$3 env=$4 flags=$5
 	local st="$env $E stage --from $FX --name bench-api --label $L --label org.scratchmerge.role=work --network none $flags --input $B/in.tar --log $B/api.log --commit bench-engine/api:1 -- /bin/true"
 	local api_all="$env $E rm-owned $L org.scratchmerge.role=work && $st && $env $E drop-dangling $L"
 
-	hf "$name-cli" "$RUNS" "" "$B/cli-stage $cli $L $FX $B/in.tar $B/cli.log $flags"
-	hf "$name-api" "$RUNS" "" "bash -c '$api_all'"
-	hf "$name-api-stage" "$RUNS" "" "$st"
-	hf "$name-floor" "$RUNS" "" "$env $E stage --from $FX --network none $flags --discard -- /bin/true"
-	report "| $name: CLI sequence (ps, create, cp, start -a, inspect, commit, rm, images sweep) | $(med "$name-cli") | 1.00 |"
-	report "| $name: \`engine rm-owned\` + \`engine stage\` + \`engine drop-dangling\` | $(med "$name-api") | $(ratio "$name-api" "$name-cli") |"
-	report "| $name: \`engine stage\` alone (create, upload, start, logs, wait, commit, remove) | $(med "$name-api-stage") | $(ratio "$name-api-stage" "$name-cli") |"
-	report "| $name: \`engine stage --discard\` (create, start, logs, wait, remove: the engine's own floor) | $(med "$name-floor") | $(ratio "$name-floor" "$name-cli") |"
+	hf "$key-cli" "$RUNS" "" "$B/cli-stage $cli $L $FX $B/in.tar $B/cli.log $flags"
+	hf "$key-api" "$RUNS" "" "bash -c '$api_all'"
+	hf "$key-api-stage" "$RUNS" "" "$st"
+	hf "$key-floor" "$RUNS" "" "$env $E stage --from $FX --network none $flags --discard -- /bin/true"
+	report "| $name: CLI sequence (ps, create, cp, start -a, inspect, commit, rm, images sweep) | $(med "$key-cli") | 1.00 |"
+	report "| $name: \`engine rm-owned\` + \`engine stage\` + \`engine drop-dangling\` | $(med "$key-api") | $(ratio "$key-api" "$key-cli") |"
+	report "| $name: \`engine stage\` alone (create, upload, start, logs, wait, commit, remove) | $(med "$key-api-stage") | $(ratio "$key-api-stage" "$key-cli") |"
+	report "| $name: \`engine stage --discard\` (create, start, logs, wait, remove: the engine's own floor) | $(med "$key-floor") | $(ratio "$key-floor" "$key-cli") |"
 }
 
-# kept NAME: the same stage with --warm --warm-keep, from the snapshot it
+# kept KEY: the same stage with --warm --warm-keep, from the snapshot it
 # commits over, so that every run after the first takes the container the
 # run before kept (upload, exec, commit: no create, start or remove)
 kept() {
-	local name=$1 w=$B/warm
+	local key=$1 w=$B/warm
 	local st="$E stage --from bench-engine/kept:1 --name bench-kept.\$\$ --label $L --label org.scratchmerge.role=work --owner $L --network none --input $B/in.tar --log $B/kept.log --commit bench-engine/kept:1 --warm $w --warm-keep -- /bin/true"
 
 	docker tag "$FX" bench-engine/kept:1
 	rm -f "$w"
-	hf "$name-kept" "$RUNS" "" "bash -c '$st'"
+	hf "$key-kept" "$RUNS" "" "bash -c '$st'"
 	grep -q "in the container the stage before kept" "$B/kept.log" || { echo "bench: the kept container was not taken" >&2; exit 1; }
-	report "| $name: the same stage in the container the stage before kept (\`engine stage --warm\`: upload, exec, commit; with rm-owned and drop-dangling) | $(med "$name-kept") | $(ratio "$name-kept" "$name-cli") |"
-	KEPT_VS_NEW="The stage in a kept container against \`engine stage\` alone (a new one, same run): $(ratio "$name-kept" "$name-api-stage") of its time."
+	report "| $key: the same stage in the container the stage before kept (\`engine stage --warm\`: upload, exec, commit; with rm-owned and drop-dangling) | $(med "$key-kept") | $(ratio "$key-kept" "$key-cli") |"
+	KEPT_VS_NEW="The stage in a kept container against the same three calls with a new container (same run): $(ratio "$key-kept" "$key-api") of their time."
 	docker rm -f "$(head -n 1 "$w")" > /dev/null 2>&1
 	docker images -q bench-engine/kept | xargs -r docker rmi -f > /dev/null 2>&1
 }
@@ -78,7 +79,7 @@ report "| what | median (s) | vs CLI |"
 report "|---|---|---|"
 docker rmi -f "$FX" > /dev/null 2>&1
 tar -C "$B/root" -c . | docker import - "$FX" > /dev/null
-side "docker $(docker version --format '{{.Server.Version}}') ($(docker info --format '{{.Driver}}'))" docker "" ""
+side docker "docker $(docker version --format '{{.Server.Version}}') ($(docker info --format '{{.Driver}}'))" docker "" ""
 kept "docker"
 docker ps -aq --filter "label=$L" | xargs -r docker rm -f > /dev/null
 docker rmi -f "$FX" bench-engine/cli:1 bench-engine/api:1 > /dev/null 2>&1
@@ -91,7 +92,7 @@ if command -v podman > /dev/null; then
 	podman rmi -f "$FX" > /dev/null 2>&1
 	tar -C "$B/root" -c . | podman import - "$FX" > /dev/null
 	PF="--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-	side "podman $(podman version --format '{{.Version}}') ($(podman info --format '{{.Store.GraphDriverName}}'))" \
+	side podman "podman $(podman version --format '{{.Version}}') ($(podman info --format '{{.Store.GraphDriverName}}'))" \
 		podman "env DOCKER_HOST=unix://$PS" "$PF"
 	kill "$pp"
 	wait "$pp" 2> /dev/null

@@ -26,8 +26,16 @@ hf() {
 	hyperfine "${args[@]}" "$@" > "$WORK/$name.hf" 2>&1 || { cat "$WORK/$name.hf"; return 1; }
 	jq -r '.results[0].median' "$WORK/$name.json" > "$WORK/$name.median"
 }
-med() { printf '%.3f' "$(cat "$WORK/$1.median")"; }
-ratio() { awk -v a="$(cat "$WORK/$1.median")" -v b="$(cat "$WORK/$2.median")" 'BEGIN { printf "%.2f", a / b }'; }
+# med NAME, ratio NAME OVER: a figure not measured is said so in the
+# report (and on stderr), never printed as 0 or inf
+measured() {
+	local f
+	for f; do
+		[ -s "$WORK/$f.median" ] || { echo "bench: $f was not measured" >&2; printf '(%s not measured)' "$f"; return 1; }
+	done
+}
+med() { measured "$1" && printf '%.3f' "$(cat "$WORK/$1.median")"; }
+ratio() { measured "$1" "$2" && awk -v a="$(cat "$WORK/$1.median")" -v b="$(cat "$WORK/$2.median")" 'BEGIN { printf "%.2f", a / b }'; }
 report() { printf '%s\n' "$*" >> "$REPORT"; }
 # peak RSS in MB of a command
 peak_mb() { /usr/bin/time -f %M "$@" 2>&1 > /dev/null | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'; }
