@@ -39,8 +39,9 @@ static const char usage_text[] =
 	"        exit 3 before creating anything when that volume does not exist\n"
 	"        --warm: CMD runs in the container FILE names when it still runs, was made\n"
 	"        with the same options and its filesystem is --from's image; else in a new one\n"
-	"        that idles; --warm-keep: after the commit the container stays, named in FILE;\n"
-	"        it ends once idle for ENGINE_WARM_IDLE seconds (default 120)\n"
+	"        --warm-keep (with --commit): the new container idles, CMD runs in it (exec), and\n"
+	"        after the commit it stays, named in FILE; it ends once idle for\n"
+	"        ENGINE_WARM_IDLE seconds (default 120)\n"
 	"  ids [-d] REF...          REF=ID for each image (-d: and its storage driver)\n"
 	"  info                     VERSION DRIVER of the engine\n"
 	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
@@ -181,6 +182,7 @@ struct stage {
 	char **cmd, *sig;
 	size_t ncmd;
 	int warm_keep, reused;
+	int execs;	/* the command runs by exec in a container that idles */
 	unsigned long long logged;	/* bytes of output had */
 	char last_byte;		/* the last byte of it */
 	/* progress */
@@ -485,7 +487,7 @@ run_container(struct dapi *d, struct stage *s, struct err *e)
 			return fail(d, s, "cannot upload %s: %s", s->inputs[i], e->msg);
 	if (!s->reused && dctr_start(d, s->id, e))
 		return fail(d, s, "cannot start: %s", e->msg);
-	if (s->warm)
+	if (s->execs)
 		return run_exec(d, s, e);
 	if (follow(d, s, e))
 		return fail(d, s, "its output: %s", e->msg);
@@ -534,7 +536,7 @@ finish(struct dapi *d, struct stage *s, struct err *e)
 
 	dapi_set_abort(d, &signals, 2);
 	/* a kept container's own command writes nothing: no need to freeze it */
-	if (s->commit && dctr_commit(d, s->id, s->commit, !s->warm, s->image, e))
+	if (s->commit && dctr_commit(d, s->id, s->commit, !s->execs, s->image, e))
 		return fail(d, s, "cannot commit %s: %s", s->commit, e->msg);
 	if (s->keep && (dctr_remove(d, s->keep, e) || dctr_rename(d, s->id, s->keep, e)))
 		return fail(d, s, "cannot keep it as %s: %s", s->keep, e->msg);
@@ -642,7 +644,10 @@ run_stage(struct dapi *d, struct stage *s)
 		remove_owned(d, s->owner, s->nowner, s->reused ? s->id : NULL);
 	/* a create in flight finishes: the engine would make it anyway */
 	dapi_set_abort(d, &signals, 2);
-	if (s->warm && !s->reused) {
+	/* a container the next stage takes idles while this one's command
+	 * runs by exec; one no stage takes runs the command itself */
+	s->execs = s->reused || (s->warm_keep && s->commit);
+	if (s->execs && !s->reused) {
 		s->spec.cmd = hold_cmd;
 		s->spec.ncmd = sizeof(hold_cmd) / sizeof(*hold_cmd);
 		s->spec.auto_remove = 1;

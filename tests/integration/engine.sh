@@ -267,6 +267,8 @@ echo junk > "$W"
 ws "$RUN/w:8" "$RUN/w:10" "$RUN-w10" -- /bin/true > "$T_TMP/out" 2>&1
 expect "a FILE that is not a state: warned, removed, a new container" "0 no-file" "$? $(ls "$W" 2> /dev/null || echo no-file)"
 check "... the warning names the stage and the file" grep -q "engine: $RUN-w10: $W: not a kept container's state" "$T_TMP/out"
+check "... a stage that keeps nothing runs its command as the container's own (no idling container, no exec)" \
+	grep -q '^engine: the container ran from ' "$T_TMP/$RUN-w10.log"
 ENGINE_WARM_IDLE=3 ws "$RUN/w:8" "$RUN/w:11" "$RUN-w11" --warm-keep -- /bin/sh -c 'sleep 5; echo slept' > "$T_TMP/out" 2>&1
 kept=$(head -n 1 "$W")
 expect "ENGINE_WARM_IDLE=3: a command that runs longer than that is not cut short" "0 slept running" \
