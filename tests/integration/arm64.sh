@@ -60,9 +60,12 @@ check "platform-check, the machine's own platform: no how-to" bash -c "grep -q '
 expect "platform-check: a PLATFORM without its OS is a usage error" 2 "$?"
 
 # --- the cross-compiled helpers, on the host ---
+# (readelf, of binutils, which gcc brings: file(1) is not on a minimal
+# Debian, and make deps does not install it)
 for t in vdb copyfiles uselint; do
-	check "bin-static-arm64/$t: a static aarch64 executable" bash -c \
-		"file -b '$O/bin-static-arm64/$t' | grep -q 'ARM aarch64' && file -b '$O/bin-static-arm64/$t' | grep -q 'statically linked'"
+	check "bin-static-arm64/$t: a static aarch64 executable (no program interpreter)" bash -c \
+		"readelf -h '$O/bin-static-arm64/$t' | grep -qE 'Machine:[[:space:]]+AArch64' &&
+		 readelf -l '$O/bin-static-arm64/$t' > '$T_TMP/phdrs' && ! grep -q INTERP '$T_TMP/phdrs'"
 done
 
 # --- engine and emulation ---
