@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"        with the same options and its filesystem is --from's image; else in a new one\n"
 	"        --warm-keep (with --commit): the new container idles, CMD runs in it (exec), and\n"
 	"        after the commit it stays, named in FILE; it ends once idle for\n"
-	"        ENGINE_WARM_IDLE seconds (default 120)\n"
+	"        ENGINE_WARM_IDLE seconds (default 120); ENGINE_WARM=0: --warm and --warm-keep are\n"
+	"        ignored (and FILE removed)\n"
 	"  ids [-d] REF...          REF=ID for each image (-d: and its storage driver)\n"
 	"  info                     VERSION DRIVER of the engine\n"
 	"  load FILE|-              load an image archive: REF=ID for each reference it names\n"
@@ -456,16 +457,33 @@ stamp(char out[40])
 	snprintf(out, 40, "%s.%09ldZ", sec, ts.tv_nsec);
 }
 
+/* An exec'd process must see the container's root. A runc that cannot
+ * pivot_root (a dockerd in a plain chroot) leaves it at the engine's own
+ * root instead, where a stage's script would write into the host: the
+ * command runs only when its / is the container's (PID 1's). */
+static const char exec_guard[] =
+	"[ / -ef /proc/1/root ] && exec \"$@\"; "
+	"echo \"engine: the exec'd command does not see the container's root (the engine cannot pivot_root: "
+	"is it in a chroot?); ENGINE_WARM=0 runs each stage in a container of its own\" >&2; "
+	"exit 125";
+
 /* --warm: the stage's command in the running container (its output goes
  * nowhere else: exec output is not in the container's log) */
 static int
 run_exec(struct dapi *d, struct stage *s, struct err *e)
 {
 	char started[40], finished[40];
-	int status;
+	char **cmd = calloc(s->ncmd + 4, sizeof(*cmd));
+	int status, rc;
 
+	if (!cmd)
+		tool_die("out of memory:");
+	cmd[0] = "/bin/sh", cmd[1] = "-c", cmd[2] = (char *)exec_guard, cmd[3] = "sh";
+	memcpy(cmd + 4, s->cmd, s->ncmd * sizeof(*cmd));
 	stamp(started);
-	if (dctr_exec(d, s->id, s->cmd, s->ncmd, output, s, &status, e))
+	rc = dctr_exec(d, s->id, cmd, s->ncmd + 4, output, s, &status, e);
+	free(cmd);
+	if (rc)
 		return fail(d, s, "its command: %s", e->msg);
 	stamp(finished);
 	/* the engine keeps no times of an exec: these are the client's, from
@@ -688,6 +706,13 @@ cmd_stage(int argc, char **argv)
 
 	parse_stage(&s, argc, argv);
 	set_warm_idle();
+	/* ENGINE_WARM=0: no kept containers (an engine whose exec'd commands
+	 * do not see the container's root); a state left is dropped, and the
+	 * container it names is one --owner removes */
+	if (s.warm && !strcmp(getenv("ENGINE_WARM") ? getenv("ENGINE_WARM") : "", "0")) {
+		unlink(s.warm);
+		s.warm = NULL, s.warm_keep = 0;
+	}
 	open_stage_files(&s);
 	d = connect_engine();
 	catch_signals();

@@ -283,6 +283,11 @@ expect "a stage without --warm-keep: the container it took is removed, FILE too"
 	"$? $(state "$kept") $(ls "$W" 2> /dev/null || echo no-file) $(left docker | cut -d' ' -f1)"
 "$E" stage --from "$RUN/bb:1" --discard --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
 expect "--warm-keep without --warm: a usage error" 2 "$?"
+echo stale > "$W"
+ENGINE_WARM=0 ws "$RUN/w:13" "$RUN/w:14" "$RUN-w14" --warm-keep -- /bin/true > "$T_TMP/out" 2>&1
+expect "ENGINE_WARM=0: --warm and --warm-keep ignored: no container kept, FILE removed" "0 no-file containers=0" \
+	"$? $(ls "$W" 2> /dev/null || echo no-file) $(left docker | cut -d' ' -f1)"
+check "... the command ran as the container's own" grep -q '^engine: the container ran from ' "$T_TMP/$RUN-w14.log"
 # the newest first: a snapshot goes before the one it was committed from
 docker images --format '{{.Repository}}:{{.Tag}}' "$RUN/w" | xargs -r docker rmi > /dev/null
 
