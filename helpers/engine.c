@@ -576,17 +576,24 @@ finish(struct dapi *d, struct stage *s, struct err *e)
  * seconds (the engine then removes it: AutoRemove), so that one a make
  * left behind (a stage it was not asked for, SIGKILL) goes by itself.
  * Only one used less than half that ago is taken. ENGINE_WARM_IDLE sets
- * it (the tests' short wait; default 120). */
+ * it (the tests' short wait; default 120). ENGINE_WARM=0: no kept
+ * containers (an engine whose exec'd commands do not see the container's
+ * root); a state left is dropped, and the container it names is one
+ * --owner removes. */
 static long warm_idle = 120;
 static char hold_script[256];
 static char *hold_cmd[] = { "/bin/sh", "-c", hold_script };
 
 static void
-set_warm_idle(void)
+warm_settings(struct stage *s)
 {
-	const char *v = getenv("ENGINE_WARM_IDLE");
+	const char *v = getenv("ENGINE_WARM_IDLE"), *off = getenv("ENGINE_WARM");
 	char *end;
 
+	if (s->warm && off && !strcmp(off, "0")) {
+		unlink(s->warm);
+		s->warm = NULL, s->warm_keep = 0;
+	}
 	if (v && *v) {
 		warm_idle = strtol(v, &end, 10);
 		if (*end || warm_idle < 2 || warm_idle > 86400)
@@ -705,14 +712,7 @@ cmd_stage(int argc, char **argv)
 	int rc;
 
 	parse_stage(&s, argc, argv);
-	set_warm_idle();
-	/* ENGINE_WARM=0: no kept containers (an engine whose exec'd commands
-	 * do not see the container's root); a state left is dropped, and the
-	 * container it names is one --owner removes */
-	if (s.warm && !strcmp(getenv("ENGINE_WARM") ? getenv("ENGINE_WARM") : "", "0")) {
-		unlink(s.warm);
-		s.warm = NULL, s.warm_keep = 0;
-	}
+	warm_settings(&s);
 	open_stage_files(&s);
 	d = connect_engine();
 	catch_signals();
