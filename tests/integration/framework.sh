@@ -160,6 +160,14 @@ expect "... and every container" "" "$(containers fx-hello -a)"
 sm "$HELLO"
 expect "a clean rebuild runs every stage" "$ALL" "$(ran fx-hello)"
 expect "a clean rebuild gives the same image digest" "$d1" "$(cat "$OUT/fx-hello/digest" 2>/dev/null)"
+check "... merging the binary packages an earlier build made" grep -q '^>>> Emerging binary' "$OUT/fx-hello/emerge-root.log"
+# the same build with caches of its own, empty: every package from source
+sm "$HELLO/clean"
+sm "$HELLO" "CACHE_VOLUMES=$CV-empty-distfiles:/var/cache/distfiles $CV-empty-binpkgs:/var/cache/binpkgs"
+check "a clean rebuild with empty caches builds the packages from source" \
+	bash -c "grep -q '^>>> Emerging (' '$OUT/fx-hello/emerge-root.log' && ! grep -q '^>>> Emerging binary' '$OUT/fx-hello/emerge-root.log'"
+expect "... and gives the digest of the one that merged the binary packages" "$d1" "$(cat "$OUT/fx-hello/digest" 2>/dev/null)"
+docker volume rm -f "$CV-empty-distfiles" "$CV-empty-binpkgs" > /dev/null 2>&1
 
 check "make TARGET/test runs the smoke test" "${MK[@]}" "$HELLO/test"
 
