@@ -18,6 +18,9 @@ DEB_BUILD := gcc make pkg-config libc6-dev libarchive-dev zlib1g-dev libzstd-dev
 DEB_TEST := libcmocka-dev libcap2-bin attr jq busybox-static docker.io|docker-ce podman skopeo umoci \
 	clang libclang-rt-dev docker-registry npm|nodejs curl python3 openssl openssh-server lighttpd
 DEB_BENCH := pigz zstd rsync hyperfine time python3
+# attr (getfattr): mk/portage-tree reads overlayfs's opaque mark on the tree
+# image's layers before it mounts them as the tree's volume
+DEB_IMAGES := attr
 # Another architecture, ARCH (PKG:ARCH is a package of that architecture;
 # mk/deps adds ARCH to dpkg's foreign architectures first):
 # DEB_CROSS_CC_ARCH cross-compiles the static helpers (mk/helpers.mk);
@@ -28,7 +31,7 @@ DEB_BENCH := pigz zstd rsync hyperfine time python3
 # Multi-Arch: same, already pulled in by libssl-dev:ARCH).
 DEB_CROSS_CC_arm64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev:arm64
 DEB_CROSS_arm64 := $(DEB_CROSS_CC_arm64) libc6:arm64 libgcc-s1:arm64 qemu-user-static binfmt-support
-DEB_PACKAGES := $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH) $(DEB_CROSS_arm64)
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_IMAGES) $(DEB_TEST) $(DEB_BENCH) $(DEB_CROSS_arm64)
 # make images/NAME needs one engine, either
 DEB_ENGINE := docker.io|docker-ce|podman
 
@@ -41,7 +44,7 @@ deps-of = $(strip \
 	$(if $(filter bench,$(1)),$(DEB_PACKAGES), \
 	$(if $(filter helpers-static-% $(O)/bin-static-% $(O)/obj-%,$(1)),$(DEB_BUILD) $(DEB_CROSS_CC_$(call goal-arch,$(1))), \
 	$(if $(filter helpers $(O)/%,$(1)),$(DEB_BUILD), \
-	$(DEB_BUILD) $(DEB_ENGINE))))))))
+	$(DEB_BUILD) $(DEB_IMAGES) $(DEB_ENGINE))))))))
 # $(call goal-arch,GOAL): ARCH of helpers-static-ARCH, $(O)/bin-static-ARCH/..., $(O)/obj-ARCH/...
 goal-arch = $(firstword $(subst /, ,$(patsubst helpers-static-%,%,$(patsubst $(O)/bin-static-%,%,$(patsubst $(O)/obj-%,%,$(1))))))
 DEPS_WANT := $(sort $(foreach g,$(MAKECMDGOALS),$(call deps-of,$(g))))
