@@ -221,8 +221,16 @@ timed() {	# timed LABEL MAKE-ARGS...: one instrumented make, its log in $W/LABEL
 	echo "make $t0 $EPOCHREALTIME" >> "$W/calls.log"
 	mv "$W/calls.log" "$W/$label.log"
 }
+drop_trees() {	# the tree volumes and their pins (mk/portage-tree)
+	docker ps -aq --filter name=scratchmerge-gentoo- | xargs -r docker rm -f > /dev/null
+	docker volume ls -q --filter name=scratchmerge-gentoo- | xargs -r docker volume rm > /dev/null
+}
 bash -c "$smclean"
-docker volume ls -q --filter name=scratchmerge-gentoo- | xargs -r docker volume rm > /dev/null
+drop_trees
+TREE_COPY=1 timed first-copy "$H"
+volumes_copy=$(du -sx --block-size=1 "$DATA/volumes" | cut -f1)
+bash -c "$smclean"
+drop_trees
 timed first "$H"
 volumes=$(du -sx --block-size=1 "$DATA/volumes" | cut -f1)
 bash -c "$smclean"
@@ -243,7 +251,7 @@ report "| the image runs: \`docker run\` prints | $sm_run | $df_run | |"
 report "| docker storage used by one built image (du of overlay2/ before and after a cold build) | $(mib "$grow_sm") MiB ($(pct "$grow_sm") of the builder) | $(mib "$grow_df") MiB ($(pct "$grow_df")) | |"
 report
 report "scratchmerge's storage by stage (image size over the previous stage's, MiB): $(printf '%s; ' "${layers[@]}")"
-report "The tree volume (mk/portage-tree: one per tree image, shared by every image built from it, kept by clean): $(mib "$volumes") MiB in volumes/."
+report "The tree volume (mk/portage-tree: one per tree image, shared by every image built from it, kept by clean): $(mib "$volumes") MiB in volumes/ (the tree image's layers, mounted); $(mib "$volumes_copy") MiB when docker copies the tree into it (TREE_COPY=1)."
 report "After all the runs above (both images built): overlay2/ holds $(mib $((s_after - s0))) MiB more than before the first build, $dangling dangling images."
 report
 report "### Where the no-op goes ($PART_RUNS runs each)"
@@ -260,9 +268,9 @@ report "The no-op runs $procs processes (strace -f, execve). The engine call is 
 report
 report "### The framework's own cost per stage (one instrumented run; s)"
 report
-report "first: a cold build with no tree volume yet (the tree is copied into it); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of finish, or of the parse, to the end of make); script: the container's StartedAt to FinishedAt (the engine client writes them to the stage's log); overhead: wall minus script, then the docker CLI calls in it (the stages' own engine calls go through the engine tool, one process a stage, and are not listed)."
+report "first: a cold build with no tree volume yet (mk/portage-tree mounts the tree image's layers as the volume); first-copy: the same with TREE_COPY=1 (docker copies the tree into the volume, as before 2026-12-06); cold: the volume there. Wall: the stage's mk/run-stage (for scratch: mk/scratch, from the end of finish, or of the parse, to the end of make); script: the container's StartedAt to FinishedAt (the engine client writes them to the stage's log); overhead: wall minus script, then the docker CLI calls in it (the stages' own engine calls go through the engine tool, one process a stage, and are not listed)."
 report
-for l in first cold prune noop; do
+for l in first first-copy cold prune noop; do
 	report "#### $l"
 	report
 	breakdown "$l" >> "$REPORT"
