@@ -94,6 +94,16 @@ tree "$R/file:t" "$V-file"
 expect "a file where the tree was: no tree, and the volume is not left half made" "1 no" \
 	"$? $(docker volume inspect "$V-file" > /dev/null 2>&1 && echo yes || echo no)"
 
+# two stages of two images asking for one new tree at once (make -j)
+mkimg par "$T/metadata/,$T/metadata/par=p"
+"$PT" "$R/par:t" "$STAGE3" "$V-par" > "$T_TMP/par1" 2>&1 &
+p1=$!
+"$PT" "$R/par:t" "$STAGE3" "$V-par" > "$T_TMP/par2" 2>&1
+r2=$?
+wait $p1
+expect "two at once for one new tree: both have it, made once" "0 0 1 overlay" \
+	"$? $r2 $(cat "$T_TMP/par1" "$T_TMP/par2" | grep -c 'mounted (nothing copied)') $(way "$V-par")"
+
 # --- what keeps it and what repairs it ---
 check "the pin keeps the tree image: docker rmi refuses it" bash -c "! docker rmi '$R/two:t' > /dev/null 2>&1"
 check "... and its volume: docker volume rm refuses it (so volume prune leaves it)" bash -c "! docker volume rm '$V-two' > /dev/null 2>&1"
